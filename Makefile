@@ -7,6 +7,8 @@ PIP := $(PY) -m pip install -q -c constraints.txt
 STAMP := $(VENV)/.mxstudy-installed
 DATA_STAMP := $(VENV)/.mxstudy-data
 PARAMS ?= params/quick.yaml
+# Two processes on two cores (nbdev-test workers, a study beside a test) crawl with OpenMP spin-waiting.
+export OMP_WAIT_POLICY ?= PASSIVE
 
 .PHONY: study test bench export lab gemma clean-cache help
 
