@@ -21,7 +21,6 @@ help:
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) --upgrade pip 2>&1 | grep -v "is ignored" || true
 	$(PIP) -r requirements.txt 2>&1 | grep -v "is ignored" || true
 	$(PY) -c "import torch, transformers, lm_eval, papermill, nbdev, torchao" # fail loudly if an install failed
 	$(PIP) --no-deps -e . 2>&1 | grep -v "is ignored" || true
