@@ -27,7 +27,8 @@ def test_eval_json_contract(tmp_path):
             "--seqlen", "64", "--ppl-windows", "2", "--store", str(store), "--json", "--quiet"]
     r = run_cli(*args)
     assert r.returncode == 0, r.stderr[-2000:]
-    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert len(r.stdout.strip().splitlines()) == 1, r.stdout[:500]  # --json prints exactly one JSON object
+    out = json.loads(r.stdout)
     assert out["ppl"] > 1 and 0 <= out["tasks"]["arc_easy"]["acc"] <= 1
     assert "acc_stderr" in out["tasks"]["arc_easy"]
     assert out["info"]["cached"] is False and out["info"]["seed"] == 0 and out["info"]["versions"]["torch"]
