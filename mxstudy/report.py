@@ -15,7 +15,7 @@ import pandas as pd
 
 # %% auto #0
 __all__ = ['TASK_LABELS', 'OFFLINE_NOTE', 'FAMILY_LABELS', 'METHOD_ORDER', 'results_table', 'caption_for', 'write_table',
-           'write_rows', 'recovery_figure', 'method_pivot', 'decomposition_table']
+           'write_rows', 'recovery_figure', 'method_pivot', 'decomposition_table', 'calibration_times', 'threads_note']
 
 # %% ../nbs/32_report.ipynb #79008c55
 TASK_LABELS = {"arc_easy": "ARC-e", "arc_challenge": "ARC-c", "hellaswag": "HellaSwag", "piqa": "PIQA",
@@ -130,3 +130,18 @@ def decomposition_table(df: pd.DataFrame, value: str) -> pd.DataFrame:
     idx = [(s, c) for s in ("none", "scaling") for c in comp if (s, c) in pv.index]
     cols = [FAMILY_LABELS[f] for f in FAMILY_LABELS if FAMILY_LABELS[f] in pv.columns]
     return pv.loc[idx, cols].reset_index()
+
+# %% ../nbs/32_report.ipynb #216e2812
+def calibration_times(summary: list[dict], columns: str = "label") -> pd.DataFrame:
+    "Rows: recipes (METHOD_ORDER first), columns: `columns` (setting label or family), cells: `quantize_s` in seconds."
+    d = pd.DataFrame([s for s in summary if not s.get("full_precision")])
+    if d.empty: return pd.DataFrame(columns=["method"])
+    pv = d.pivot_table(index="method", columns=columns, values="quantize_s", aggfunc="first", sort=False)
+    order = [m for m in METHOD_ORDER if m in pv.index] + [m for m in pv.index if m not in METHOD_ORDER]
+    return pv.loc[order].reset_index()
+
+
+def threads_note(rows: list[dict]) -> str:
+    "One sentence: the torch thread counts the rows ran with (wall times are only comparable within one count)."
+    n = sorted({str(r["info"].get("torch_threads", "?")) for r in rows})
+    return f"Wall times in seconds on this machine's CPU with {', '.join(n)} torch thread(s) per process."
