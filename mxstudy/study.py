@@ -194,6 +194,33 @@ class ResultsStore:
 
     def __len__(self): return len(self.rows())
 
+    def export_jsonl(self, path, hashes: Optional[Iterable[str]] = None) -> int:
+        "Write the rows (all, or those whose hash is in `hashes`) to `path`, one JSON object per line; return how many."
+        keep = None if hashes is None else set(hashes)
+        rows = [r for r in self.rows() if keep is None or r["config_hash"] in keep]
+        path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in rows))
+        return len(rows)
+
+    def import_jsonl(self, path) -> tuple[int, int]:
+        """Add the rows of an `export_jsonl` file that this store lacks; return (added, already present).
+        Every row's hash is recomputed from its config first, so a row cannot be filed under the wrong configuration."""
+        rows = []
+        for n, line in enumerate(Path(path).read_text().splitlines(), 1):
+            if not line.strip(): continue
+            r = json.loads(line)
+            h = EvalConfig.make(**r["config"]).config_hash
+            if h != r["config_hash"]:
+                raise ValueError(f"{path}:{n}: config_hash {r['config_hash']} does not match its config (recomputed {h})")
+            rows.append(r)
+        added = 0
+        with self._connect() as con:
+            for r in rows:
+                cur = con.execute("INSERT OR IGNORE INTO results VALUES (?, ?, ?, ?, ?)",
+                                  (r["config_hash"], json.dumps(r["config"]), json.dumps(r["metrics"]), json.dumps(r["info"]), r["created"]))
+                added += cur.rowcount
+        return added, len(rows) - added
+
 # %% ../nbs/30_study.ipynb #962720c7
 class ModelPool:
     "Loads each model once per process; hands out deep copies to quantize."
