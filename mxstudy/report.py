@@ -94,6 +94,8 @@ def recovery_figure(df: pd.DataFrame, path, x: str = "label", hue: Optional[str]
     ax.set_ylim(lo, max(101.0, float(d["Recovery %"].max()) + 1) if len(d) else 101)
     for y, lab in [(99, "lossless ≥ 99%"), (97, "fair ≥ 97%")]:
         ax.axhline(y, ls="--", lw=1, color="grey"); ax.text(ax.get_xlim()[1], y, " " + lab, va="center", fontsize=8)
+    if hue is not None and ax.get_legend() is not None:  # below the axes, so it never hides a bar
+        sns.move_legend(ax, "upper center", bbox_to_anchor=(0.5, -0.18), ncol=min(6, d[hue].nunique()), title=None, frameon=False)
     ax.set_xlabel(""); ax.set_title(title, fontsize=10)
     plt.xticks(rotation=20, ha="right"); fig.tight_layout()
     Path(path).parent.mkdir(parents=True, exist_ok=True)
