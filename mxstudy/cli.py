@@ -149,7 +149,7 @@ def cmd_run(args) -> int:
     from mxstudy.models import repo_root
     spec = load_params(args.params)
     root = repo_root(Path(args.params).resolve().parent) or Path.cwd()
-    params = _grid_params(args.params, args.set)
+    params = _with_overrides(spec["parameters"], args.set)
     out_dir = Path(args.output_dir or spec.get("output_dir") or f"outputs/{Path(spec['notebook']).stem}")
     params["output_dir"] = str(out_dir)
     nb = root / spec["notebook"]
@@ -166,8 +166,9 @@ def cmd_run(args) -> int:
     return 0
 
 
-def _grid_params(path, sets: list[str]) -> dict:
-    params = dict(load_params(path)["parameters"])
+def _with_overrides(parameters: dict, sets: list[str]) -> dict:
+    "A copy of a parameter file's `parameters` with `--set KEY=VALUE` overrides applied."
+    params = dict(parameters)
     for kv in sets:
         k, eq, v = kv.partition("=")
         if not eq: raise ValueError(f"--set {kv!r} must look like KEY=VALUE")
@@ -185,7 +186,7 @@ def cmd_store(args) -> int:
     if not Path(args.store).exists(): raise ValueError(f"results store {args.store} not found")
     store, hashes = ResultsStore(args.store), None
     if args.params:
-        grid = grid_from_params(_grid_params(args.params, args.set))
+        grid = grid_from_params(_with_overrides(load_params(args.params)["parameters"], args.set))
         hashes = [c.config_hash for c in grid]
     n = store.export_jsonl(args.file, hashes)
     todo = f" ({len(hashes) - n} of the grid's {len(hashes)} still to run)" if hashes is not None else ""

@@ -107,12 +107,16 @@ FAMILY_LABELS = {"int": "INT4 per-channel", "int-g128": "INT4 group-128", "mxfp"
 METHOD_ORDER = ["rtn", "smoothquant", "smoothquant+gptq", "awq", "gptq", "mrgptq"]
 
 
+def _in_method_order(pv: pd.DataFrame) -> pd.DataFrame:
+    "A pivot indexed by method, rows in METHOD_ORDER first, the method as a column again."
+    order = [m for m in METHOD_ORDER if m in pv.index] + [m for m in pv.index if m not in METHOD_ORDER]
+    return pv.loc[order].reset_index()
+
+
 def method_pivot(df: pd.DataFrame, value: str) -> pd.DataFrame:
     "Rows: methods (in METHOD_ORDER first), columns: settings (the `label` column), cells: `value`."
     d = df[df["Regime"] != "baseline"] if value == "Recovery %" else df
-    pv = d.pivot_table(index="method", columns="label", values=value, aggfunc="first", sort=False)
-    order = [m for m in METHOD_ORDER if m in pv.index] + [m for m in pv.index if m not in METHOD_ORDER]
-    return pv.loc[order].reset_index()
+    return _in_method_order(d.pivot_table(index="method", columns="label", values=value, aggfunc="first", sort=False))
 
 
 def _decompose(method: str) -> tuple[str, str]:
@@ -138,9 +142,7 @@ def calibration_times(summary: list[dict], columns: str = "label") -> pd.DataFra
     "Rows: recipes (METHOD_ORDER first), columns: `columns` (setting label or family), cells: `quantize_s` in seconds."
     d = pd.DataFrame([s for s in summary if not s.get("full_precision")])
     if d.empty: return pd.DataFrame(columns=["method"])
-    pv = d.pivot_table(index="method", columns=columns, values="quantize_s", aggfunc="first", sort=False)
-    order = [m for m in METHOD_ORDER if m in pv.index] + [m for m in pv.index if m not in METHOD_ORDER]
-    return pv.loc[order].reset_index()
+    return _in_method_order(d.pivot_table(index="method", columns=columns, values="quantize_s", aggfunc="first", sort=False))
 
 
 def threads_note(rows: list[dict]) -> str:
