@@ -128,7 +128,7 @@ def _decompose(method: str) -> tuple[str, str]:
 
 def decomposition_table(df: pd.DataFrame, value: str) -> pd.DataFrame:
     "Rows (scaling, compensation), columns: format families, cells: `value` of the quantized configurations."
-    d = df[df["Regime"] != "baseline"].copy()
+    d = (df[df["Regime"] != "baseline"] if "Regime" in df else df).copy()  # a results table, or summary rows without BF16
     d[["scaling", "compensation"]] = [list(_decompose(m)) for m in d["method"]]
     d["format"] = [FAMILY_LABELS.get(f, f) for f in d["family"]]
     pv = d.pivot_table(index=["scaling", "compensation"], columns="format", values=value, aggfunc="first")
