@@ -116,7 +116,11 @@ class AWQ(Step):
     name, kind, stats = "awq", "transform", ("absmean", "samples")
 
     @classmethod
-    def defaults(cls): return dict(n_grid=20, clip=True, max_tokens=512)
+    def defaults(cls): return dict(n_grid=20, clip=True, clip_qk=False, max_tokens=512)
+
+    def _clipped(self, name: str) -> bool:
+        "q_proj and k_proj are left unclipped unless `clip_qk` (their errors meet in Q K^T, not in their outputs)."
+        return bool(self.args["clip"]) and (bool(self.args["clip_qk"]) or name.rsplit(".", 1)[-1] not in ("q_proj", "k_proj"))
 
     @torch.no_grad()
     def _scale_search(self, g: InputGroup, x: torch.Tensor, xmean: torch.Tensor):
@@ -159,5 +163,5 @@ class AWQ(Step):
             x = st.samples[: int(self.args["max_tokens"])]
             s = self._scale_search(g, x, st.absmean)
             fold_channel_scale(g, s)
-            if self.args["clip"]:
-                for lin in g.linears.values(): self._clip_search(lin, x / s)
+            for name, lin in g.linears.items():
+                if self._clipped(name): self._clip_search(lin, x / s)

@@ -202,6 +202,11 @@ class ResultsStore:
         path.write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in rows))
         return len(rows)
 
+    def forget(self, hashes: Iterable[str]) -> int:
+        "Delete the rows whose hash is in `hashes` (results computed by code that has since changed); return how many."
+        with self._connect() as con:
+            return sum(con.execute("DELETE FROM results WHERE config_hash=?", (h,)).rowcount for h in set(hashes))
+
     def import_jsonl(self, path) -> tuple[int, int]:
         """Add the rows of an `export_jsonl` file that this store lacks; return (added, already present).
         Every row's hash is recomputed from its config first, so a row cannot be filed under the wrong configuration."""
