@@ -151,6 +151,7 @@ class LayerContext:
     index: int
     seed: int = 0
     keep_full_precision: bool = False  # compensators keep `weight_fp` for the extras that follow them
+    inputs: Optional[list] = None      # the layer's calibration inputs [(hidden_states, kwargs)] (None without calibration)
 
 
 @torch.no_grad()
@@ -210,7 +211,7 @@ def apply_recipe(model: nn.Module, scheme: QuantScheme, recipe: list[Step], cali
     names = " + ".join(s.name for s in recipe)
     keep_fp = any(s.kind == "extra" for s in recipe)
     for i, layer in enumerate(tqdm(layers, desc=f"quantize ({names})", disable=not progress, leave=False)):
-        ctx = LayerContext(model.config, scheme, i, seed, keep_fp)
+        ctx = LayerContext(model.config, scheme, i, seed, keep_fp, inputs=batches)
         for step in recipe:
             stats = collect_stats(layer, batches, step.stats, seed) if step.stats else None
             step.apply_layer(layer, stats, ctx)

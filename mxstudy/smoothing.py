@@ -14,7 +14,7 @@ import torch
 import torch.nn as nn
 
 from .formats import MSE_CLIP_GRID, quantize
-from .methods import LayerContext, Step, register_method
+from .methods import LayerContext, Step, quantization_disabled, register_method, run_layer
 from .qmodel import QLinear, qlinears
 
 # %% auto #0
@@ -110,31 +110,70 @@ def blockwise_output_error(w: torch.Tensor, wq: torch.Tensor, x: torch.Tensor, b
     return torch.einsum("ogb,ngb->ogn", d, xb).square().sum(-1)
 
 
+def _leading_samples(batches: list, n_tokens: int) -> list:
+    "The first sequences of the first calibration batch holding `n_tokens` tokens (at least one sequence), kwargs cut to match."
+    hidden, kwargs = batches[0]
+    n, k = hidden.shape[0], max(1, -(-n_tokens // hidden.shape[1]))
+    if n <= k: return batches[:1]
+    def cut(v):
+        if torch.is_tensor(v): return v[:k] if v.dim() > 0 and v.shape[0] == n else v
+        return type(v)(cut(u) for u in v) if isinstance(v, tuple) else v
+    return [(hidden[:k], {key: cut(v) for key, v in kwargs.items()})]
+
+
 @register_method
 class AWQ(Step):
     "Activation-aware scaling (grid over alpha) and clipping search, with the target quantizer in the loop."
     name, kind, stats = "awq", "transform", ("absmean", "samples")
 
     @classmethod
-    def defaults(cls): return dict(n_grid=20, clip=True, clip_qk=False, max_tokens=512)
+    def defaults(cls): return dict(n_grid=20, clip=True, clip_qk=False, max_tokens=512, inspect_tokens=1024)
 
     def _clipped(self, name: str) -> bool:
         "q_proj and k_proj are left unclipped unless `clip_qk` (their errors meet in Q K^T, not in their outputs)."
         return bool(self.args["clip"]) and (bool(self.args["clip_qk"]) or name.rsplit(".", 1)[-1] not in ("q_proj", "k_proj"))
 
-    @torch.no_grad()
-    def _scale_search(self, g: InputGroup, x: torch.Tensor, xmean: torch.Tensor):
+    @staticmethod
+    def _linear_output_error(g: InputGroup, x: torch.Tensor):
+        "error(s) = ||Q_A(x/s) Q_W(W s)^T - x W^T||^2 / n for the group's linears on the token samples `x`."
         lins = list(g.linears.values())
         w = torch.cat([l.weight.float() for l in lins])
         ref = x @ w.T
+        def error(s):
+            xq = quantize(x / s, lins[0].act_spec)
+            wq = torch.cat([quantize(l.weight.float() * s, l.weight_spec) for l in lins])
+            return (xq @ wq.T - ref).square().mean().item()
+        return error
+
+    @staticmethod
+    def _layer_output_error(layer: nn.Module, g: InputGroup, inputs: list):
+        "error(s): squared error of the layer's output with s folded in and only the group quantized, against full precision."
+        lins = list(g.linears.values())
+        acts = [l.act_spec for l in lins]
+        params = [g.prev.weight] + [l.weight for l in lins] + ([g.prev.bias] if getattr(g.prev, "bias", None) is not None else [])
+        with quantization_disabled(layer): ref = [y for y, _ in run_layer(layer, inputs)]
+        def error(s):
+            saved = [p.data.clone() for p in params]
+            try:
+                fold_channel_scale(g, s)
+                for l in lins: l.weight.data = quantize(l.weight.float(), l.weight_spec).to(l.weight.dtype)
+                with quantization_disabled(layer):
+                    for l, a in zip(lins, acts): l.act_spec = a
+                    out = run_layer(layer, inputs)
+                return sum((y.float() - r.float()).square().sum().item() for (y, _), r in zip(out, ref))
+            finally:
+                for p, v in zip(params, saved): p.data.copy_(v)
+        return error
+
+    @torch.no_grad()
+    def _scale_search(self, g: InputGroup, xmean: torch.Tensor, error) -> torch.Tensor:
+        "s = mean|X|^alpha / sqrt(max * min) for the alpha on the grid that minimizes error(s)."
         best, best_err = torch.ones_like(xmean), None
         for i in range(int(self.args["n_grid"])):
             alpha = i / int(self.args["n_grid"])
             s = xmean.clamp(min=1e-4).pow(alpha)
             s = s / (s.max() * s.min()).sqrt()
-            xq = quantize(x / s, lins[0].act_spec)
-            wq = torch.cat([quantize(l.weight.float() * s, l.weight_spec) for l in lins])
-            err = (xq @ wq.T - ref).square().mean().item()
+            err = error(s)
             if best_err is None or err < best_err: best, best_err = s, err
         return best
 
@@ -158,10 +197,14 @@ class AWQ(Step):
 
     @torch.no_grad()
     def apply_layer(self, layer, stats, ctx):
+        k = int(self.args["inspect_tokens"])  # 0: every group by its linear-output error (no layer forward)
+        inspect = _leading_samples(ctx.inputs, k) if ctx.inputs and k > 0 else None
         for g in input_groups(layer, ctx.config):
             st = stats[next(iter(g.linears))]
             x = st.samples[: int(self.args["max_tokens"])]
-            s = self._scale_search(g, x, st.absmean)
+            by_layer = inspect is not None and g.prev_kind != "linear"
+            error = self._layer_output_error(layer, g, inspect) if by_layer else self._linear_output_error(g, x)
+            s = self._scale_search(g, st.absmean, error)
             fold_channel_scale(g, s)
             for name, lin in g.linears.items():
                 if self._clipped(name): self._clip_search(lin, x / s)
