@@ -127,10 +127,10 @@ class AWQ(Step):
     name, kind, stats = "awq", "transform", ("absmean", "samples")
 
     @classmethod
-    def defaults(cls): return dict(n_grid=20, clip=True, clip_qk=False, max_tokens=512, inspect_tokens=1024)
+    def defaults(cls): return dict(n_grid=20, clip=True, clip_qk=True, max_tokens=512, inspect_tokens=0)
 
     def _clipped(self, name: str) -> bool:
-        "q_proj and k_proj are left unclipped unless `clip_qk` (their errors meet in Q K^T, not in their outputs)."
+        "Whether the clipping search runs on linear `name` (`clip_qk=False` leaves q_proj and k_proj alone, as the reference does)."
         return bool(self.args["clip"]) and (bool(self.args["clip_qk"]) or name.rsplit(".", 1)[-1] not in ("q_proj", "k_proj"))
 
     @staticmethod
@@ -197,7 +197,7 @@ class AWQ(Step):
 
     @torch.no_grad()
     def apply_layer(self, layer, stats, ctx):
-        k = int(self.args["inspect_tokens"])  # 0: every group by its linear-output error (no layer forward)
+        k = int(self.args["inspect_tokens"])  # 0 (default): every group by its linear-output error (no layer forward)
         inspect = _leading_samples(ctx.inputs, k) if ctx.inputs and k > 0 else None
         for g in input_groups(layer, ctx.config):
             st = stats[next(iter(g.linears))]
