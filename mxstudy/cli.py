@@ -16,10 +16,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Optional
 
 # %% auto #0
-__all__ = ['DEFAULT_STORE', 'build_parser', 'config_from_args', 'result_json', 'cmd_eval', 'load_params', 'cmd_run', 'cmd_store',
-           'cmd_list', 'main']
+__all__ = ['DEFAULT_STORE', 'build_parser', 'config_from_args', 'result_json', 'baseline_row', 'cmd_eval', 'load_params',
+           'cmd_run', 'cmd_store', 'cmd_list', 'main']
 
 # %% ../nbs/31_cli.ipynb #d4ea3286
 DEFAULT_STORE = "cache/results.sqlite"
@@ -43,9 +44,14 @@ def _eval_parser(sub):
     p.add_argument("--calib-seqlen", type=int, default=2048, help="calibration sequence length [2048]")
     p.add_argument("--batch-size", type=int, default=8, help="lm-eval batch size [8]")
     p.add_argument("--seed", type=int, default=0, help="seed for calibration sampling and lm-eval [0]")
+    p.add_argument("--subsample", action="append", default=[], metavar="TASK=N",
+                   help="score a fixed random subset of N documents of TASK, the same for every model and scheme (repeatable)")
+    p.add_argument("--scorer", default="fast", help="lm-eval scorer: fast (shared contexts, LM head only where needed) or hflm (lm-eval's HFLM) [fast]")
+    p.add_argument("--autocast", help="evaluate under torch.autocast to this dtype: bfloat16 (default: none, float32)")
+    p.add_argument("--device", default="cpu", help="cpu or cuda: where the model is quantized and evaluated [cpu]")
     p.add_argument("--store", default=DEFAULT_STORE, help=f"results store (SQLite); finished configurations are cache hits [{DEFAULT_STORE}]")
     p.add_argument("--no-store", action="store_true", help="neither read nor write the results store")
-    p.add_argument("--json", action="store_true", help="print one JSON object: {ppl, tasks: {task: {metric: value}}, config, info}")
+    p.add_argument("--json", action="store_true", help="print one JSON object: {ppl, kl, tasks: {task: {metric: value, flips: %}}, config, info}")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
@@ -55,6 +61,7 @@ def _run_parser(sub):
     p.add_argument("--output-dir", help="override the parameter file's output_dir")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one parameter (YAML value), repeatable")
     p.add_argument("--kernel", default="mxstudy", help="Jupyter kernel name [mxstudy, registered by make]")
+    p.add_argument("--device", help="cpu or cuda: overrides the parameter file's device [cpu]")
 
 
 def _store_parser(sub):
@@ -92,39 +99,79 @@ def _method_args(pairs: list[str]) -> dict:
     return out
 
 
+def _subsample(pairs: list[str]) -> dict:
+    out = {}
+    for pair in pairs:
+        task, eq, n = pair.partition("=")
+        if not (eq and task and n.strip().isdigit()): raise ValueError(f"--subsample {pair!r} must look like TASK=N")
+        out[task.strip()] = int(n)
+    return out
+
+
 def config_from_args(args) -> "EvalConfig":
     from mxstudy.study import EvalConfig
     return EvalConfig.make(model=args.model, setting=args.scheme, family=args.family, weight=args.weight, act=args.act,
                            kv=args.kv, method=args.method, method_args=_method_args(args.method_arg), tasks=args.tasks,
                            limit=args.limit, seqlen=args.seqlen, ppl_windows=args.ppl_windows,
                            calib_samples=args.calib_samples, calib_seqlen=args.calib_seqlen, batch_size=args.batch_size,
-                           seed=args.seed)
+                           seed=args.seed, subsample=_subsample(args.subsample), scorer=args.scorer, autocast=args.autocast)
 
 
-def result_json(row: dict) -> dict:
-    "The --json object: ppl (first perplexity task), tasks {task: {metric: value}}, perplexities, config, info."
+def result_json(row: dict, baseline: Optional[dict] = None) -> dict:
+    """The --json object: ppl and kl (first perplexity task), perplexity and kl per perplexity task, tasks
+    {task: {metric: value, ..., flips: % or None}} (flips against `baseline`, the BF16 row on the same documents),
+    config, info; per-document records stay in the store. `flips_note` says why flips are missing, if they are."""
     from mxstudy.data import PPL_TASKS
+    from mxstudy.study import paired_comparison
     m = row["metrics"]
     ppls = {t: v["ppl"] for t, v in m.items() if t in PPL_TASKS}
-    return dict(ppl=next(iter(ppls.values()), None), perplexity=ppls,
-                tasks={t: v for t, v in m.items() if t not in PPL_TASKS},
-                config=row["config"], config_hash=row["config_hash"], info=row["info"])
+    kls = {t: v.get("kl") for t, v in m.items() if t in PPL_TASKS}
+    tasks = {t: {k: x for k, x in v.items() if k != "docs"} for t, v in m.items() if t not in PPL_TASKS}
+    out = dict(ppl=next(iter(ppls.values()), None), kl=next(iter(kls.values()), None), perplexity=ppls, kl_per_task=kls,
+               tasks=tasks, config=row["config"], config_hash=row["config_hash"], info=row["info"])
+    if tasks:
+        paired = None if baseline is None else paired_comparison(row, baseline, list(tasks))
+        for t in tasks: tasks[t]["flips"] = None if paired is None else paired[f"{t}_flips"]
+        if paired is None:
+            out["flips_note"] = ("no BF16 row scored on the same documents is in the store: run the same command with "
+                                 "--scheme bf16 first" if baseline is None else "the BF16 row has no per-document records for these documents")
+        else:
+            out["flips"] = paired["flips"]
+            if "recovery" in paired:
+                out.update(recovery=paired["recovery"], recovery_ci=[paired["recovery_lo"], paired["recovery_hi"]], regime=paired["regime"])
+    return out
+
+
+def baseline_row(cfg, store) -> Optional[dict]:
+    "The BF16 row of `cfg`'s model, documents and scorer in `store`, or None."
+    from mxstudy.study import EvalConfig
+    if store is None: return None
+    d = {k: v for k, v in cfg.as_dict().items() if k not in ("weight", "act", "kv", "overrides", "method", "method_args")}
+    return store.get(EvalConfig.make(**{**d, "setting": "bf16"}))
 
 
 def cmd_eval(args) -> int:
-    from mxstudy.study import ResultsStore, evaluate_config, validate_config
+    from mxstudy.study import ModelPool, ResultsStore, check_device, evaluate_config, validate_config
     cfg = config_from_args(args)
     validate_config(cfg)
+    check_device(args.device)
     store = None if args.no_store else ResultsStore(args.store)
-    row = evaluate_config(cfg, store, progress=not args.quiet)
-    out = result_json(row)
+    row = evaluate_config(cfg, store, pool=ModelPool(args.device), progress=not args.quiet)
+    out = result_json(row, baseline_row(cfg, store))
     if args.json: print(json.dumps(out))
     else:
         print(f"{cfg.model} {cfg.label} method={cfg.method} hash={cfg.config_hash}{' (cached)' if row['info'].get('cached') else ''}")
-        for t, v in out["perplexity"].items(): print(f"  {t:<14} ppl {v:.3f}")
+        for t, v in out["perplexity"].items():
+            kl = out["kl_per_task"].get(t)
+            print(f"  {t:<14} ppl {v:.3f}" + (f"  KL(BF16||model) {kl:.5f}" if kl is not None else ""))
         for t, v in out["tasks"].items():
-            print(f"  {t:<14} " + "  ".join(f"{k} {x:.4f}" for k, x in v.items() if isinstance(x, (int, float)) and not k.endswith("stderr")))
-        print(f"  wall {row['info'].get('wall_s', 0):.1f}s")
+            print(f"  {t:<14} " + "  ".join(f"{k} {x:.4f}" for k, x in v.items() if isinstance(x, (int, float)) and not k.endswith("stderr"))
+                  + (f"  flips {v['flips']:.1f}%" if v.get("flips") is not None else ""))
+        if "recovery" in out:
+            lo, hi = out["recovery_ci"]
+            print(f"  recovery {out['recovery']:.2f}% [{lo:.2f}, {hi:.2f}] ({out['regime']}), flips {out['flips']:.1f}%")
+        elif out.get("flips_note"): print(f"  flips: {out['flips_note']}")
+        print(f"  wall {row['info'].get('wall_s', 0):.1f}s on {row['info'].get('hardware', '?')}")
     return 0
 
 # %% ../nbs/31_cli.ipynb #6cc6c7a0
@@ -154,6 +201,9 @@ def cmd_run(args) -> int:
     params = _with_overrides(spec["parameters"], args.set)
     out_dir = Path(args.output_dir or spec.get("output_dir") or f"outputs/{Path(spec['notebook']).stem}")
     params["output_dir"] = str(out_dir)
+    if args.device: params["device"] = args.device
+    from mxstudy.study import check_device
+    check_device(params.get("device", "cpu"))
     nb = root / spec["notebook"]
     if not nb.exists(): raise ValueError(f"notebook {nb} not found")
     configs = grid_from_params(params)
@@ -206,7 +256,7 @@ def cmd_store(args) -> int:
 def cmd_list(args) -> int:
     from mxstudy.formats import spec_names
     from mxstudy.qmodel import FORMAT_FAMILIES
-    from mxstudy.methods import METHODS
+    from mxstudy.methods import available_methods
     from mxstudy.models import MODELS
     from mxstudy.data import TASKS
     from mxstudy.data import PPL_TASKS
@@ -214,7 +264,9 @@ def cmd_list(args) -> int:
     print("settings: bf16, w8a8, w4a16, w4a8, w4a4, w4a8kv8, w4a4kv4, ... (w<bits>a<bits>[kv<bits>])")
     print("families: " + ", ".join(FORMAT_FAMILIES))
     print("formats:  " + ", ".join(spec_names()) + " (see mxstudy.formats.parse_spec)")
-    print("methods:  " + ", ".join(METHODS) + " (combine with '+')")
+    print("methods:  " + ", ".join(available_methods()) + " (combine with '+')")
+    from mxstudy.scorer import SCORERS
+    print("scorers:  " + ", ".join(SCORERS) + "; devices: cpu, cuda")
     print("tasks:    " + ", ".join(list(PPL_TASKS) + list(TASKS)))
     return 0
 

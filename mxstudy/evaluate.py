@@ -13,14 +13,18 @@ from contextlib import contextmanager
 from functools import lru_cache, partial
 from typing import Iterable, Optional, Sequence, Union
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from .data import (FIVE_TASKS, MMLU_SUBJECT_TASKS, PPL_TASKS, TASKS, TaskSpec, check_tasks,
                           load_task_dataset, task_spec)
+from .stats import encode_bits, encode_choices, kl_from_topk, tail_samples, topk_logprobs
 
 # %% auto #0
-__all__ = ['PRIMARY_METRIC', 'REGIMES', 'model_device', 'perplexity', 'lm_eval_task_config', 'lm_eval_tasks', 'run_lm_eval',
+__all__ = ['AUTOCAST_DTYPES', 'KL_TOPK', 'KL_TAIL_SAMPLES', 'KL_SEED', 'PRIMARY_METRIC', 'SUBSAMPLE_SEED', 'REGIMES',
+           'model_device', 'autocast_context', 'perplexity', 'reference_logprobs', 'lm_eval_task_config',
+           'lm_eval_tasks', 'task_documents', 'encode_ids', 'decode_ids', 'document_results', 'run_lm_eval',
            'recovery_rate', 'regime', 'task_average']
 
 # %% ../nbs/13_evaluate.ipynb #e9b6ab1d
@@ -29,26 +33,72 @@ def model_device(model) -> torch.device:
     return next((p.device for p in model.parameters()), torch.device("cpu"))
 
 
+AUTOCAST_DTYPES = ("bfloat16",)
+
+
+def autocast_context(autocast: Optional[str], device: torch.device):
+    "`torch.autocast` to `autocast` ('bfloat16') on `device`, or a no-op for None."
+    if autocast is None: return torch.autocast(device.type, enabled=False)
+    if autocast not in AUTOCAST_DTYPES: raise ValueError(f"unknown autocast dtype {autocast!r}; valid: {', '.join(AUTOCAST_DTYPES)} or none")
+    return torch.autocast(device.type, dtype=getattr(torch, autocast))
+
+
 @torch.no_grad()
-def perplexity(model, windows: torch.Tensor, batch_size: int = 1, progress: bool = True) -> dict:
-    "Mean next-token NLL over all `windows` [n, L] (position 0 never predicted) and its exp: dict(ppl, nll, n_tokens, n_windows)."
-    from tqdm.auto import tqdm
+def perplexity(model, windows: torch.Tensor, batch_size: int = 1, progress: bool = True,
+               reference: Optional[tuple] = None, autocast: Optional[str] = None) -> dict:
+    """Mean next-token NLL over all `windows` [n, L] (position 0 never predicted) and its exp:
+    dict(ppl, nll, n_tokens, n_windows, window_nll). With `reference`, the BF16 model's top-k log-probs (and tail
+    samples) on the same windows (`reference_logprobs`), also the mean per-token KL(BF16 ‖ model) as `kl` and per
+    window as `window_kl`."""
+    from tqdm import tqdm
     if windows.ndim != 2 or windows.shape[1] < 2: raise ValueError(f"windows must be [n, seqlen >= 2], not {tuple(windows.shape)}")
+    if reference is not None and tuple(reference[0].shape[:2]) != (windows.shape[0], windows.shape[1] - 1):
+        raise ValueError(f"reference covers {tuple(reference[0].shape[:2])} positions, the windows {(windows.shape[0], windows.shape[1] - 1)}")
     was_training = getattr(model, "training", False)
     model.eval()
-    device, total_nll, n_tokens = model_device(model), 0.0, 0
+    device, total_nll, n_tokens, window_nll, window_kl, total_kl = model_device(model), 0.0, 0, [], [], 0.0
     try:
         for start in tqdm(range(0, len(windows), batch_size), desc="perplexity", disable=not progress, leave=False):
             batch = windows[start: start + batch_size].to(device)
-            logits = model(input_ids=batch, use_cache=False).logits[:, :-1].float()
+            with autocast_context(autocast, device):
+                logits = model(input_ids=batch, use_cache=False).logits
+            logits = logits[:, :-1].float()
             targets = batch[:, 1:]
-            total_nll += F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1),
-                                         reduction="sum", ).double().item()
-            n_tokens += targets.numel()
+            nll = F.cross_entropy(logits.transpose(1, 2), targets, reduction="none").double()  # [b, L-1]
+            total_nll += nll.sum().item(); n_tokens += targets.numel()
+            window_nll += nll.mean(1).tolist()
+            if reference is not None:
+                ref = [r[start: start + batch_size].to(device) for r in reference]
+                kl = kl_from_topk(ref[0], ref[1], logits, *ref[2:]).double()
+                total_kl += kl.sum().item(); window_kl += kl.mean(1).tolist()
     finally:
         if was_training: model.train()
     nll = total_nll / n_tokens
-    return dict(ppl=math.exp(nll), nll=nll, n_tokens=n_tokens, n_windows=len(windows))
+    out = dict(ppl=math.exp(nll), nll=nll, n_tokens=n_tokens, n_windows=len(windows), window_nll=window_nll)
+    if reference is not None: out.update(kl=total_kl / n_tokens, window_kl=window_kl, kl_topk=int(reference[0].shape[-1]))
+    return out
+
+
+KL_TOPK, KL_TAIL_SAMPLES, KL_SEED = 64, 64, 0  # see the measurement in nbs/15_stats.ipynb
+
+
+@torch.no_grad()
+def reference_logprobs(model, windows: torch.Tensor, k: int = KL_TOPK, tail: int = KL_TAIL_SAMPLES, seed: int = KL_SEED,
+                       batch_size: int = 1, progress: bool = True) -> tuple:
+    """The BF16 reference for the KL of `windows`: `model`'s top-`k` next-token log-probs and ids, each [n, L-1, k],
+    plus `tail` tokens per position sampled from the rest of its distribution (log-probs and ids), on the CPU.
+    Without tail samples (or when k covers the vocabulary) the KL is a lower bound; with them, unbiased."""
+    from tqdm import tqdm
+    model.eval()
+    device, parts = model_device(model), []
+    gen_seed = seed
+    for start in tqdm(range(0, len(windows), batch_size), desc="BF16 reference", disable=not progress, leave=False):
+        logits = model(input_ids=windows[start: start + batch_size].to(device), use_cache=False).logits[:, :-1].float()
+        v, i = topk_logprobs(logits, k)
+        part = [v, i]
+        if tail and k < logits.shape[-1]: part += list(tail_samples(logits, i, tail, seed=gen_seed + start))
+        parts.append([p.cpu() for p in part])
+    return tuple(torch.cat(ps) for ps in zip(*parts))
 
 # %% ../nbs/13_evaluate.ipynb #a64d80a2
 PRIMARY_METRIC: dict[str, str] = {
@@ -127,30 +177,91 @@ def _metrics_of(entry: dict) -> dict:
     return out
 
 
+SUBSAMPLE_SEED = 1234  # fixed: every model, scheme and seed sees the same subset of a subsampled task
+
+
+def task_documents(name: str, limit: Optional[int] = None, subsample: Optional[int] = None) -> list[int]:
+    """Indices of the documents of task `name` that are scored: all of them, the first `limit` (lm-eval's rule),
+    or a fixed random subset of `subsample` documents (seed `SUBSAMPLE_SEED`, sorted)."""
+    n = task_spec(name).n_docs
+    if subsample is not None:
+        if not isinstance(subsample, int) or not 0 < subsample <= n:
+            raise ValueError(f"subsample for {name} must be an integer in [1, {n}], not {subsample!r}")
+        return sorted(np.random.default_rng(SUBSAMPLE_SEED).choice(n, subsample, replace=False).tolist())
+    return list(range(n if limit is None else min(limit, n)))
+
+
+def encode_ids(ids: Sequence[int]) -> str:
+    "Document indices as text: 'a:b' for a contiguous range, else comma-separated."
+    ids = list(ids)
+    if ids and ids == list(range(ids[0], ids[0] + len(ids))): return f"{ids[0]}:{ids[0] + len(ids)}"
+    return ",".join(map(str, ids))
+
+
+def decode_ids(text: str) -> list[int]:
+    if ":" in text:
+        a, b = map(int, text.split(":")); return list(range(a, b))
+    return [int(i) for i in text.split(",") if i]
+
+
+def document_results(task, samples: list[dict], metric: str) -> dict:
+    """Per-document record of one task from lm-eval's logged samples: document indices (`ids`), correctness under
+    `metric` (`correct`, a bit string) and the index of the chosen answer (`choice`, one character per document;
+    '-' where the task has no choices, e.g. LAMBADA)."""
+    samples = sorted(samples, key=lambda s: s["doc_id"])
+    choices = []
+    for s in samples:
+        if task.OUTPUT_TYPE != "multiple_choice": choices.append(None); continue
+        lls = np.array([float(r[0]) for r in s["filtered_resps"]])
+        if metric == "acc_norm": lls = lls / np.array([float(len(c)) for c in task.doc_to_choice(s["doc"])])
+        choices.append(int(np.argmax(lls)))   # lm-eval's own argmax: the first maximum
+    return dict(ids=encode_ids([s["doc_id"] for s in samples]), correct=encode_bits([bool(s[metric]) for s in samples]),
+                choice=encode_choices(choices))
+
+
 def run_lm_eval(model, tokenizer, tasks: Union[str, Sequence[str]], limit: Optional[int] = None, batch_size: int = 8,
                 num_fewshot: int = 0, seed: int = 1234, bootstrap_iters: int = 1000,
-                add_bos_token: Optional[bool] = None, verbosity: int = logging.ERROR) -> dict[str, dict]:
-    "lm-eval 0.4.13 on the in-memory `model`: {task: {metric: value, metric_stderr: value, 'n_docs': n}}."
+                add_bos_token: Optional[bool] = None, verbosity: int = logging.ERROR, scorer: str = "fast",
+                autocast: Optional[str] = None, subsample: Optional[dict] = None, documents: bool = True) -> dict[str, dict]:
+    """lm-eval 0.4.13 on the in-memory `model`: {task: {metric: value, metric_stderr: value, 'n_docs': n, 'docs': ...}}.
+    `scorer`: 'fast' (`mxstudy.scorer.FastLM`) or 'hflm' (lm-eval's HFLM); `subsample`: {task: n} scores a fixed random
+    subset of n documents of that task (the others: all, or the first `limit`); `documents`: keep the per-document
+    record (`document_results`) under 'docs'."""
     from lm_eval.evaluator import simple_evaluate
-    from lm_eval.models.huggingface import HFLM
     from lm_eval.tasks import TaskManager
+    from mxstudy.scorer import make_lm
     names = check_tasks(tasks)
     if not names: return {}
     if any(n in PPL_TASKS for n in names):
         raise ValueError(f"perplexity pseudo-tasks ({', '.join(PPL_TASKS)}) are not lm-eval tasks: use perplexity()")
+    subsample = dict(subsample or {})
+    if set(subsample) - set(names): raise ValueError(f"subsample names task(s) not evaluated: {', '.join(sorted(set(subsample) - set(names)))}")
+    samples = None
+    if subsample:
+        if any(task_spec(n).is_group for n in names): raise ValueError("subsample cannot be combined with a group task (mmlu)")
+        samples = {n: task_documents(n, limit, subsample.get(n)) for n in names}
+    task_objs = lm_eval_tasks(names)
     logger = logging.getLogger("lm_eval")
     old_level = logger.level
     logger.setLevel(verbosity)
     try:
         with _tie_weights_disabled(model):
-            lm = HFLM(pretrained=model, tokenizer=tokenizer, batch_size=batch_size, add_bos_token=add_bos_token)
-        raw = simple_evaluate(lm, tasks=lm_eval_tasks(names), task_manager=TaskManager(include_defaults=False),
-                              limit=limit, num_fewshot=num_fewshot, random_seed=seed, numpy_random_seed=seed,
-                              torch_random_seed=seed, fewshot_random_seed=seed, bootstrap_iters=bootstrap_iters,
-                              log_samples=False)
+            lm = make_lm(model, tokenizer, scorer=scorer, batch_size=batch_size, add_bos_token=add_bos_token, autocast=autocast)
+        raw = simple_evaluate(lm, tasks=task_objs, task_manager=TaskManager(include_defaults=False),
+                              limit=None if samples else limit, samples=samples, num_fewshot=num_fewshot,
+                              random_seed=seed, numpy_random_seed=seed, torch_random_seed=seed, fewshot_random_seed=seed,
+                              bootstrap_iters=bootstrap_iters, log_samples=documents)
     finally:
         logger.setLevel(old_level)
-    return {name: _metrics_of(raw["results"][name]) for name in names}
+    out = {name: _metrics_of(raw["results"][name]) for name in names}
+    if documents:
+        from lm_eval.api.group import Group
+        by_name = {sub.config.task: sub for t in task_objs for sub in (t.get_all_tasks() if isinstance(t, Group) else [t])}
+        for name in names:
+            members = task_spec(name).members or (name,)
+            docs = {m: document_results(by_name[m], raw["samples"][m], PRIMARY_METRIC.get(m, "acc")) for m in members}
+            out[name]["docs"] = docs if task_spec(name).is_group else docs[name]
+    return out
 
 # %% ../nbs/13_evaluate.ipynb #35b9d87a
 REGIMES = ("lossless", "fair", "risky")

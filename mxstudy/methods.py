@@ -24,8 +24,8 @@ from .models import decoder_layers
 from .qmodel import QLinear, QuantScheme, prepare_model, qlinears
 
 # %% auto #0
-__all__ = ['METHODS', 'Step', 'RTN', 'register_method', 'parse_recipe', 'InputStats', 'LayerContext', 'capture_layer_inputs',
-           'run_layer', 'collect_stats', 'apply_recipe', 'quantization_disabled']
+__all__ = ['METHODS', 'Step', 'RTN', 'register_method', 'available_methods', 'parse_recipe', 'InputStats', 'LayerContext',
+           'capture_layer_inputs', 'run_layer', 'collect_stats', 'apply_recipe', 'quantization_disabled']
 
 # %% ../nbs/20_methods.ipynb #50d01bb8
 class Step:
@@ -33,6 +33,7 @@ class Step:
     name: str = "step"
     kind: str = "transform"
     stats: tuple = ()
+    version: str = "1"   # bump when the step's numerics change: it is folded into every result row's hash
 
     def __init__(self, **kwargs):
         unknown = set(kwargs) - set(self.defaults())
@@ -73,6 +74,12 @@ def register_method(cls):
     return cls
 
 
+def available_methods() -> dict[str, type]:
+    "Every registered step, whatever has been imported so far (the method modules are loaded first)."
+    _load_methods()
+    return dict(METHODS)
+
+
 def _load_methods():
     for mod in _METHOD_MODULES:
         try: importlib.import_module(mod)
@@ -109,6 +116,10 @@ class InputStats:
         self.absmax = self.absmean = self.min = self.max = self.hessian = None
         self._rows, self._gen = [], torch.Generator().manual_seed(seed)
 
+    # The Hessian's products and sums are float64: in float32 the BLAS's reduction order (which differs between
+    # CPUs, thread counts and batch sizes) changes H by ~1e-7 relative, and GPTQ turns that into other roundings.
+    hessian_dtype = torch.float64
+
     @torch.no_grad()
     def update(self, x: torch.Tensor):
         x = x.detach().reshape(-1, x.shape[-1]).float()
@@ -122,7 +133,8 @@ class InputStats:
             self.min = lo if self.min is None else torch.minimum(self.min, lo)
             self.max = hi if self.max is None else torch.maximum(self.max, hi)
         if "hessian" in self.needs:
-            h = x.T @ x
+            xh = x.to(self.hessian_dtype)
+            h = xh.T @ xh
             self.hessian = h if self.hessian is None else self.hessian + h
         if "samples" in self.needs:
             keep = torch.randperm(n, generator=self._gen)[: self.max_samples]
@@ -200,7 +212,7 @@ def collect_stats(layer: nn.Module, batches: list[tuple], needs, seed: int = 0) 
 def apply_recipe(model: nn.Module, scheme: QuantScheme, recipe: list[Step], calibration: Optional[torch.Tensor] = None,
                  progress: bool = True, batch_size: int = 8, seed: int = 0) -> nn.Module:
     "Prepare `model` for `scheme` and apply the recipe layer by layer (with calibration data when a step needs it)."
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
     prepare_model(model, scheme)
     if scheme.is_full_precision: return model
     layers = decoder_layers(model)

@@ -14,8 +14,9 @@ from typing import Optional
 import pandas as pd
 
 # %% auto #0
-__all__ = ['TASK_LABELS', 'OFFLINE_NOTE', 'FAMILY_LABELS', 'METHOD_ORDER', 'results_table', 'caption_for', 'write_table',
-           'write_rows', 'recovery_figure', 'method_pivot', 'decomposition_table', 'calibration_times', 'threads_note']
+__all__ = ['TASK_LABELS', 'OFFLINE_NOTE', 'RECOVERY_CI', 'NUMERIC_ONLY', 'PER_DOCUMENT', 'FAMILY_LABELS', 'METHOD_ORDER',
+           'format_interval', 'results_table', 'caption_for', 'write_table', 'write_rows', 'recovery_figure',
+           'method_pivot', 'decomposition_table', 'calibration_times', 'threads_note', 'seed_table']
 
 # %% ../nbs/32_report.ipynb #79008c55
 TASK_LABELS = {"arc_easy": "ARC-e", "arc_challenge": "ARC-c", "hellaswag": "HellaSwag", "piqa": "PIQA",
@@ -25,18 +26,33 @@ OFFLINE_NOTE = ("The offline models were published as 4-bit GGUF files; the 'BF1
                 "(evaluated in float32), not the original BF16 checkpoint.")
 
 
+RECOVERY_CI = "Recovery % [95% CI]"
+NUMERIC_ONLY = ("Recovery %", "Recovery lo", "Recovery hi")  # in the CSV; the Markdown shows RECOVERY_CI instead
+
+
+def format_interval(value, lo, hi, digits: int = 2) -> Optional[str]:
+    "'97.12 [95.80, 98.41]', or the value alone without an interval, or None."
+    if value is None or pd.isna(value): return None
+    if lo is None or hi is None or pd.isna(lo) or pd.isna(hi): return f"{value:.{digits}f}"
+    return f"{value:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
+
+
 def results_table(summary: list[dict], tasks: list[str], ppl_tasks: list[str] = ("ppl",), index=("label",),
                   percent: bool = True) -> pd.DataFrame:
-    "One row per configuration: task accuracies (%), Avg, Recovery %, Regime, perplexities."
+    """One row per configuration: task accuracies (%), Avg, recovery % with its paired 95 % interval, the regime the
+    interval allows, flips % (vs BF16), KL(BF16 ‖ model) and perplexities."""
     recs = []
     for s in summary:
         r = {k: s.get(k) for k in index}
         for t in tasks: r[TASK_LABELS.get(t, t)] = None if s.get(t) is None else s[t] * (100 if percent else 1)
         r["Avg"] = None if s.get("avg") is None else s["avg"] * (100 if percent else 1)
-        r["Recovery %"] = s.get("recovery")
+        r["Recovery %"], r["Recovery lo"], r["Recovery hi"] = s.get("recovery"), s.get("recovery_lo"), s.get("recovery_hi")
+        r[RECOVERY_CI] = format_interval(s.get("recovery"), s.get("recovery_lo"), s.get("recovery_hi"))
         r["Regime"] = s.get("regime", "baseline" if s.get("full_precision") else None)
+        r["Flips %"] = s.get("flips")
         for t in ppl_tasks:
             if t in s: r[TASK_LABELS.get(t, t)] = s[t]
+        r["KL"] = s.get("kl")
         recs.append(r)
     return pd.DataFrame(recs)
 
@@ -50,19 +66,29 @@ def caption_for(rows: list[dict], extra: str = "") -> str:
     v = rows[0]["info"].get("versions", {}) if rows else {}
     parts = [f"Model: {', '.join(models)}.", f"lm-eval limit per task: {', '.join(limits)} (None = full task).",
              f"Perplexity: {', '.join(seq)}.", f"Seed: {', '.join(seeds)}.",
-             "Accuracies in %, with lm-eval's stderr in the CSV. Recovery = quantized average / BF16 average x 100; regimes: "
-             "lossless <= 1% drop, fair 1-3%, risky >= 3%.", OFFLINE_NOTE,
+             "Accuracies in %, with lm-eval's stderr in the CSV. Recovery = quantized average / BF16 average x 100, with a "
+             "paired 95% bootstrap interval (documents resampled within each task, 1000 resamples, the same documents for "
+             "both rows); regimes (lossless <= 1% drop, fair 1-3%, risky >= 3%) only where the whole interval lies in one "
+             "band, else the bands it spans (undetermined). Flips % = documents whose chosen answer differs from BF16's. "
+             "KL = mean per-token KL(BF16 || model) on the perplexity windows (BF16 top-64 log-probs plus 64 sampled tail "
+             "tokens per position: unbiased).", OFFLINE_NOTE,
              "Versions: " + ", ".join(f"{k} {x}" for k, x in v.items()) + "."]
     return " ".join(p for p in [extra] + parts if p)
 
 
 def write_table(df: pd.DataFrame, out_dir, name: str, caption: str, floatfmt: str = ".2f") -> dict:
-    "Write `name`.csv and `name`.md (Markdown table + caption); return the paths."
+    """Write `name`.csv (every column) and `name`.md (Markdown table + caption; the recovery interval as one
+    'value [lo, hi]' column instead of three numeric ones; KL with 4 decimals); return the paths."""
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     csv, md = out / f"{name}.csv", out / f"{name}.md"
     df.to_csv(csv, index=False)
-    md.write_text(df.to_markdown(index=False, floatfmt=floatfmt) + f"\n\n*{caption}*\n")
+    shown = df.drop(columns=[c for c in NUMERIC_ONLY if c in df and RECOVERY_CI in df])
+    formats = tuple(".4f" if c == "KL" else floatfmt for c in shown.columns)
+    md.write_text(shown.to_markdown(index=False, floatfmt=formats) + f"\n\n*{caption}*\n")
     return dict(csv=csv, md=md)
+
+
+PER_DOCUMENT = ("docs", "window_nll", "window_kl")  # per-document and per-window data: in the JSON lines, not the CSV
 
 
 def write_rows(rows: list[dict], path) -> Path:
@@ -72,7 +98,8 @@ def write_rows(rows: list[dict], path) -> Path:
         f = {"config_hash": r["config_hash"]}
         f.update({f"config.{k}": json.dumps(v) if isinstance(v, (list, dict)) else v for k, v in r["config"].items()})
         for t, m in r["metrics"].items():
-            for k, v in m.items(): f[f"{t}.{k}"] = v
+            for k, v in m.items():
+                if k not in PER_DOCUMENT: f[f"{t}.{k}"] = v
         f.update({f"info.{k}": json.dumps(v) if isinstance(v, (list, dict)) else v for k, v in r["info"].items()})
         flat.append(f)
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -81,21 +108,33 @@ def write_rows(rows: list[dict], path) -> Path:
 
 
 def recovery_figure(df: pd.DataFrame, path, x: str = "label", hue: Optional[str] = None, title: str = ""):
-    "Bar chart of recovery % by setting with the regime thresholds (99 %, 97 %) drawn in."
+    """Recovery % by setting (one colour per `hue` level) with its paired 95 % interval as an error bar, and the
+    regime thresholds (99 %, 97 %) drawn in: a point whose bar crosses a threshold has no determined regime."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import seaborn as sns
     d = df[df["Recovery %"].notna()]
-    fig, ax = plt.subplots(figsize=(max(5, 0.9 * d[x].nunique() * (1 if hue is None else d[hue].nunique() ** 0.5)), 3.6))
-    sns.barplot(data=d, x=x, y="Recovery %", hue=hue, ax=ax, palette="viridis" if hue else None,
-                color=None if hue else "#4c72b0")
-    lo = min(90.0, float(d["Recovery %"].min()) - 2) if len(d) else 90.0
-    ax.set_ylim(lo, max(101.0, float(d["Recovery %"].max()) + 1) if len(d) else 101)
+    xs = list(dict.fromkeys(d[x])); levels = (list(dict.fromkeys(d[hue])) if hue else []) or [None]
+    fig, ax = plt.subplots(figsize=(max(5, 0.9 * len(xs) * (1 if hue is None else len(levels) ** 0.5)), 3.6))
+    colors = sns.color_palette("viridis" if hue else "deep", len(levels))
+    width = 0.7 / len(levels)
+    for j, (level, color) in enumerate(zip(levels, colors)):
+        sub = d if hue is None else d[d[hue] == level]
+        pos = [xs.index(v) + (j - (len(levels) - 1) / 2) * width for v in sub[x]]
+        y = sub["Recovery %"].astype(float).to_numpy()
+        lo = sub["Recovery lo"].astype(float).fillna(sub["Recovery %"]).to_numpy() if "Recovery lo" in sub else y
+        hi = sub["Recovery hi"].astype(float).fillna(sub["Recovery %"]).to_numpy() if "Recovery hi" in sub else y
+        ax.errorbar(pos, y, yerr=[y - lo, hi - y], fmt="o", color=color, capsize=3, ms=5, label=level)
+    ax.set_xticks(range(len(xs)), xs)
+    lows = d["Recovery lo"].fillna(d["Recovery %"]) if "Recovery lo" in d else d["Recovery %"]
+    highs = d["Recovery hi"].fillna(d["Recovery %"]) if "Recovery hi" in d else d["Recovery %"]
+    ax.set_ylim(min(90.0, float(lows.min()) - 2) if len(d) else 90.0, max(101.0, float(highs.max()) + 1) if len(d) else 101)
+    ax.set_ylabel("Recovery % (95% CI)")
     for y, lab in [(99, "lossless ≥ 99%"), (97, "fair ≥ 97%")]:
         ax.axhline(y, ls="--", lw=1, color="grey"); ax.text(ax.get_xlim()[1], y, " " + lab, va="center", fontsize=8)
-    if hue is not None and ax.get_legend() is not None:  # below the axes, so it never hides a bar
-        sns.move_legend(ax, "upper center", bbox_to_anchor=(0.5, -0.18), ncol=min(6, d[hue].nunique()), title=None, frameon=False)
+    if hue is not None:  # below the axes, so it never hides a point
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=min(6, len(levels)), frameon=False)
     ax.set_xlabel(""); ax.set_title(title, fontsize=10)
     plt.xticks(rotation=20, ha="right"); fig.tight_layout()
     Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -149,3 +188,17 @@ def threads_note(rows: list[dict]) -> str:
     "One sentence: the torch thread counts the rows ran with (wall times are only comparable within one count)."
     n = sorted({str(r["info"].get("torch_threads", "?")) for r in rows})
     return f"Wall times in seconds on this machine's CPU with {', '.join(n)} torch thread(s) per process."
+
+# %% ../nbs/32_report.ipynb #af416792
+def seed_table(seed_records: list[dict], value: str, digits: int = 2, columns: str = "label") -> pd.DataFrame:
+    "Rows: methods (METHOD_ORDER first), columns: settings, cells: 'mean ± sd (n)' of `value` over seeds."
+    recs = []
+    for s in seed_records:
+        if s.get(value) is None: continue
+        sd = s.get(f"{value}_sd")
+        cell = f"{s[value]:.{digits}f}" + (f" ± {sd:.{digits}f} (n={s['n_seeds']})" if sd is not None else "")
+        recs.append(dict(method=s["method"], col=s[columns], cell=cell))
+    if not recs: return pd.DataFrame(columns=["method"])
+    pv = pd.DataFrame(recs).pivot_table(index="method", columns="col", values="cell", aggfunc="first", sort=False)
+    pv.columns.name = None
+    return _in_method_order(pv)

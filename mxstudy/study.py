@@ -16,7 +16,9 @@ import os
 import platform
 import sqlite3
 import subprocess
+import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional
@@ -26,11 +28,28 @@ import torch
 from .data import PPL_TASKS
 
 # %% auto #0
-__all__ = ['GRID_KEYS', 'EVAL_KEYS', 'OTHER_KEYS', 'EvalConfig', 'validate_config', 'check_block_sizes', 'git_revision',
-           'package_versions', 'ResultsStore', 'ModelPool', 'evaluate_config', 'run_grid', 'summarize',
+__all__ = ['EVAL_VERSION', 'DEVICES', 'SEED_VALUES', 'GRID_KEYS', 'EVAL_KEYS', 'OTHER_KEYS', 'PARAM_NAMES', 'EvalConfig',
+           'validate_config', 'check_block_sizes', 'git_revision', 'package_versions', 'ResultsStore', 'check_device',
+           'hardware_name', 'ModelPool', 'kl_reference', 'quantized_model', 'measure', 'evaluate_config',
+           'progress_to_terminal', 'run_grid', 'paired_comparison', 'summarize', 'seed_summary', 'params_from',
            'grid_from_params']
 
 # %% ../nbs/30_study.ipynb #dd07fc5d
+EVAL_VERSION = "2"  # perplexity + KL + per-document records; bump when the evaluation's numbers change
+
+
+def _hash_of(config: dict) -> str:
+    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _uses_seed(setting: str, method: str, method_args) -> bool:
+    "Whether a configuration's numbers can depend on the seed: only through calibration sampling."
+    from mxstudy.methods import parse_recipe
+    if str(setting).lower() == "bf16": return False
+    args = {s: dict(a) for s, a in method_args} if isinstance(method_args, tuple) else dict(method_args or {})
+    return any(step.needs_calibration for step in parse_recipe(method, args))
+
+
 @dataclass(frozen=True)
 class EvalConfig:
     "Everything that determines one result row."
@@ -51,12 +70,16 @@ class EvalConfig:
     calib_samples: int = 128
     calib_seqlen: int = 2048
     batch_size: int = 8
-    seed: int = 0
+    seed: int = 0                         # calibration sampling and lm-eval seeds
+    subsample: tuple = ()                 # ((task, n), ...): a fixed random subset of n documents of that task
+    scorer: str = "fast"                  # lm-eval scorer: fast (mxstudy.scorer.FastLM) | hflm (lm-eval's HFLM)
+    autocast: Optional[str] = None        # None (float32) | bfloat16: autocast of the evaluation forward passes
 
     @classmethod
     def make(cls, **kw) -> "EvalConfig":
         "Build from plain data (lists/dicts as found in YAML or on the command line)."
         kw = {k: v for k, v in kw.items() if v is not None or k in ("limit", "ppl_windows")}
+        kw.pop("code", None)  # a stored row's code version: recomputed from the current code (see `code_version`)
         unknown = set(kw) - {f.name for f in dataclasses.fields(cls)}
         if unknown: raise ValueError(f"unknown configuration keys: {', '.join(sorted(unknown))}")
         if isinstance(kw.get("tasks"), str): kw["tasks"] = tuple(t.strip() for t in kw["tasks"].split(",") if t.strip())
@@ -65,6 +88,8 @@ class EvalConfig:
             kw["overrides"] = tuple((p, tuple(sorted(r.items()))) for p, r in kw["overrides"].items())
         if isinstance(kw.get("method_args"), dict):
             kw["method_args"] = tuple((s, tuple(sorted(a.items()))) for s, a in sorted(kw["method_args"].items()))
+        if isinstance(kw.get("subsample"), dict): kw["subsample"] = tuple(sorted(kw["subsample"].items()))
+        if kw.get("autocast") in ("none", "float32", "fp32"): kw["autocast"] = None
         if str(kw.get("setting", "bf16")).lower() in ("bf16", "fp16", "fp32", "none", "w16a16") and not any(
                 kw.get(k) for k in ("weight", "act", "kv", "overrides")):
             from mxstudy.methods import parse_recipe
@@ -73,6 +98,9 @@ class EvalConfig:
             if kw.get("family", "mxfp") not in FORMAT_FAMILIES:
                 raise ValueError(f"unknown format family {kw['family']!r}; valid: {', '.join(FORMAT_FAMILIES)}")
             kw.update(setting="bf16", family="mxfp", method="rtn", method_args=())  # one canonical full-precision row
+        if not _uses_seed(kw.get("setting", "bf16"), kw.get("method", "rtn"), kw.get("method_args", ())):
+            # nothing is calibrated and zero-shot scoring is deterministic: one row serves every seed and calibration set
+            kw.update(seed=0, **{f.name: f.default for f in dataclasses.fields(cls) if f.name.startswith("calib_")})
         return cls(**kw)
 
     def as_dict(self) -> dict:
@@ -80,12 +108,23 @@ class EvalConfig:
         d["tasks"] = list(self.tasks)
         d["overrides"] = {p: dict(r) for p, r in self.overrides}
         d["method_args"] = {s: dict(a) for s, a in self.method_args}
+        d["subsample"] = dict(self.subsample)
+        d["code"] = self.code_version
         return d
 
     @property
+    def code_version(self) -> str:
+        "Versions of the code that produced the numbers: evaluation protocol, scorer, and every step of the recipe."
+        from mxstudy.methods import parse_recipe
+        from mxstudy.scorer import SCORER_VERSIONS
+        steps = parse_recipe(self.method, dict(self.method_args))
+        return ";".join([f"eval{EVAL_VERSION}", f"{self.scorer}{SCORER_VERSIONS.get(self.scorer, '?')}"] +
+                        [f"{s.name}{s.version}" for s in steps])
+
+    @property
     def config_hash(self) -> str:
-        "sha256 (16 hex digits) of the canonical JSON of every field."
-        return hashlib.sha256(json.dumps(self.as_dict(), sort_keys=True).encode()).hexdigest()[:16]
+        "sha256 (16 hex digits) of the canonical JSON of every field and of the code version."
+        return _hash_of(self.as_dict())
 
     def scheme(self):
         from mxstudy.qmodel import make_scheme
@@ -108,6 +147,14 @@ def validate_config(cfg: EvalConfig, model_config=None) -> None:
     scheme = cfg.scheme()
     check_tasks(list(cfg.tasks))
     parse_recipe(cfg.method, dict(cfg.method_args))
+    from mxstudy.scorer import SCORERS
+    from mxstudy.evaluate import AUTOCAST_DTYPES, task_documents
+    if cfg.scorer not in SCORERS: raise ValueError(f"unknown scorer {cfg.scorer!r}; valid: {', '.join(SCORERS)}")
+    if cfg.autocast is not None and cfg.autocast not in AUTOCAST_DTYPES:
+        raise ValueError(f"unknown autocast dtype {cfg.autocast!r}; valid: {', '.join(AUTOCAST_DTYPES)} or none")
+    for task, n in cfg.subsample:
+        if task not in cfg.tasks: raise ValueError(f"subsample names task {task!r}, which is not among the tasks")
+        task_documents(task, subsample=n)
     if cfg.calib_corpus not in PPL_CORPORA: raise ValueError(f"unknown calibration corpus {cfg.calib_corpus!r}; valid: {', '.join(PPL_CORPORA)}")
     for name, v in [("seqlen", cfg.seqlen), ("calib_samples", cfg.calib_samples), ("calib_seqlen", cfg.calib_seqlen), ("batch_size", cfg.batch_size)]:
         if not isinstance(v, int) or v < 1: raise ValueError(f"{name} must be a positive integer, not {v!r}")
@@ -145,7 +192,8 @@ def git_revision(path: Optional[Path] = None) -> str:
     try:
         cwd = str(path or Path(__file__).resolve().parent)
         rev = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "mxstudy", "nbs"], cwd=cwd, capture_output=True, text=True, timeout=10).stdout.strip()
+        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=cwd, capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "mxstudy", "nbs"], cwd=top or cwd, capture_output=True, text=True, timeout=10).stdout.strip()
         return (rev + ("+dirty" if dirty else "")) or "unknown"
     except Exception: return "unknown"
 
@@ -214,9 +262,10 @@ class ResultsStore:
         for n, line in enumerate(Path(path).read_text().splitlines(), 1):
             if not line.strip(): continue
             r = json.loads(line)
-            h = EvalConfig.make(**r["config"]).config_hash
+            h = _hash_of(r["config"])
             if h != r["config_hash"]:
                 raise ValueError(f"{path}:{n}: config_hash {r['config_hash']} does not match its config (recomputed {h})")
+            EvalConfig.make(**r["config"])  # still a valid configuration
             rows.append(r)
         added = 0
         with self._connect() as con:
@@ -227,14 +276,35 @@ class ResultsStore:
         return added, len(rows) - added
 
 # %% ../nbs/30_study.ipynb #962720c7
+DEVICES = ("cpu", "cuda")
+
+
+def check_device(device: str) -> str:
+    "`device` if it is usable here, else one ValueError line."
+    if device not in DEVICES: raise ValueError(f"unknown device {device!r}; valid: {', '.join(DEVICES)}")
+    if device == "cuda" and not torch.cuda.is_available(): raise ValueError("--device cuda: no CUDA device is available here")
+    return device
+
+
+def hardware_name(device: str = "cpu") -> str:
+    "The processor or GPU model that computes a row (rows from different hardware may differ in the last digits)."
+    if device == "cuda": return torch.cuda.get_device_name()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"): return line.split(":", 1)[1].strip()
+    except OSError: pass
+    return platform.processor() or platform.machine()
+
+
 class ModelPool:
-    "Loads each model once per process; hands out deep copies to quantize."
-    def __init__(self): self._models = {}
+    "Loads each model once (on `device`) and hands out deep copies to quantize; the originals stay unquantized."
+    def __init__(self, device: str = "cpu"): self._models, self.device = {}, check_device(device)
 
     def base(self, name: str):
         if name not in self._models:
             from mxstudy.models import load_model
-            self._models[name] = load_model(name)
+            model, tok = load_model(name)
+            self._models[name] = (model.to(self.device), tok)
         return self._models[name]
 
     def fresh(self, name: str):
@@ -242,7 +312,74 @@ class ModelPool:
         return copy.deepcopy(model), tok
 
 
-_POOL = ModelPool()
+def _model_fingerprint(model) -> str:
+    "A cheap content fingerprint of a model: sums of its input and output embeddings."
+    parts = [model.get_input_embeddings().weight, model.get_output_embeddings().weight]
+    return ",".join(f"{p.double().sum().item():.10e}" for p in parts)
+
+
+def kl_reference(pool: ModelPool, model_name: str, windows: torch.Tensor, k: Optional[int] = None,
+                 progress: bool = True, cache_dir: Optional[Path] = None) -> tuple:
+    """The BF16 model's top-`k` log-probs on `windows` (`mxstudy.evaluate.reference_logprobs`), computed once and
+    cached on disk under a content hash of the model (its source and weights), the windows and `k`."""
+    from mxstudy.evaluate import KL_SEED, KL_TAIL_SAMPLES, KL_TOPK, reference_logprobs
+    from mxstudy.models import cache_root, resolve_model
+    k = k or KL_TOPK
+    model, _ = pool.base(model_name)
+    src = resolve_model(model_name)
+    source = src.source_id() if hasattr(src, "source_id") else str(src)
+    key = hashlib.sha256(json.dumps(dict(model=model_name, source=source,
+                                         weights=_model_fingerprint(model), k=k, tail=KL_TAIL_SAMPLES,
+                                         seed=KL_SEED, eval=EVAL_VERSION)).encode()
+                         + windows.cpu().numpy().tobytes()).hexdigest()[:24]
+    path = Path(cache_dir or cache_root() / "kl") / f"{key}.pt"
+    if path.exists(): return torch.load(path)
+    ref = reference_logprobs(model, windows, k=k, progress=progress)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    torch.save(ref, tmp); tmp.replace(path)   # atomic: a killed run never leaves half a file
+    return ref
+
+
+def quantized_model(cfg: EvalConfig, pool: ModelPool, progress: bool = True):
+    "A fresh copy of the configuration's model with its recipe applied: (model, tokenizer, seconds to calibrate+quantize)."
+    from mxstudy.data import calibration_batches
+    from mxstudy.methods import apply_recipe, parse_recipe
+    from mxstudy.models import model_needs_bos
+    torch.manual_seed(cfg.seed)
+    model, tok = pool.fresh(cfg.model)
+    scheme = cfg.scheme()
+    check_block_sizes(scheme, model.config)
+    recipe = parse_recipe(cfg.method, dict(cfg.method_args))
+    calib = None
+    if any(step.needs_calibration for step in recipe) and not scheme.is_full_precision:
+        bos = tok.bos_token_id if model_needs_bos(model) else None
+        calib = calibration_batches(tok, n_samples=cfg.calib_samples, seqlen=cfg.calib_seqlen, seed=cfg.seed,
+                                    corpus=cfg.calib_corpus, bos_token_id=bos).to(pool.device)
+    t = time.perf_counter()
+    apply_recipe(model, scheme, recipe, calib, progress=progress, seed=cfg.seed)
+    return model, tok, time.perf_counter() - t
+
+
+def measure(model, tok, cfg: EvalConfig, pool: ModelPool, progress: bool = True) -> tuple[dict, dict]:
+    "Perplexity (with KL against the BF16 reference) and lm-eval tasks of a prepared model: (metrics, seconds per phase)."
+    from mxstudy.data import ppl_corpus, perplexity_windows
+    from mxstudy.evaluate import perplexity, run_lm_eval
+    from mxstudy.models import model_needs_bos
+    metrics, t = {}, time.perf_counter()
+    bos = tok.bos_token_id if model_needs_bos(model) else None
+    for task in [t for t in cfg.tasks if t in PPL_TASKS]:
+        windows = perplexity_windows(tok, ppl_corpus(PPL_TASKS[task], split="eval"), cfg.seqlen,
+                                     max_windows=cfg.ppl_windows, bos_token_id=bos)
+        ref = kl_reference(pool, cfg.model, windows, progress=progress)
+        r = perplexity(model, windows, progress=progress, reference=ref, autocast=cfg.autocast)
+        metrics[task] = {k: r[k] for k in ("ppl", "nll", "n_tokens", "n_windows", "kl", "kl_topk", "window_nll", "window_kl")}
+    t_ppl, t = time.perf_counter() - t, time.perf_counter()
+    lm_tasks = [t for t in cfg.tasks if t not in PPL_TASKS]
+    if lm_tasks:
+        metrics.update(run_lm_eval(model, tok, lm_tasks, limit=cfg.limit, batch_size=cfg.batch_size, seed=cfg.seed,
+                                   scorer=cfg.scorer, autocast=cfg.autocast, subsample=dict(cfg.subsample)))
+    return metrics, dict(ppl_s=t_ppl, tasks_s=time.perf_counter() - t)
 
 
 def evaluate_config(cfg: EvalConfig, store: Optional[ResultsStore] = None, pool: Optional[ModelPool] = None,
@@ -252,72 +389,97 @@ def evaluate_config(cfg: EvalConfig, store: Optional[ResultsStore] = None, pool:
     if store is not None and (hit := store.get(cfg)) is not None:
         hit["info"]["cached"] = True
         return hit
-    from mxstudy.data import ppl_corpus, perplexity_windows, calibration_batches
-    from mxstudy.evaluate import perplexity, run_lm_eval
-    from mxstudy.methods import apply_recipe, parse_recipe
-    pool = pool or _POOL
-    torch.manual_seed(cfg.seed)
+    pool = pool or ModelPool()
     t0 = time.perf_counter()
-    model, tok = pool.fresh(cfg.model)
-    check_block_sizes(cfg.scheme(), model.config)
+    pool.base(cfg.model)
     t_load = time.perf_counter() - t0
-    recipe = parse_recipe(cfg.method, dict(cfg.method_args))
-    calib = None
-    if any(step.needs_calibration for step in recipe) and not cfg.scheme().is_full_precision:
-        calib = calibration_batches(tok, n_samples=cfg.calib_samples, seqlen=cfg.calib_seqlen, seed=cfg.seed, corpus=cfg.calib_corpus)
-    t1 = time.perf_counter()
-    apply_recipe(model, cfg.scheme(), recipe, calib, progress=progress)
-    t_quant = time.perf_counter() - t1
-    metrics, t2 = {}, time.perf_counter()
-    from mxstudy.models import model_needs_bos
-    bos = tok.bos_token_id if model_needs_bos(model) else None
-    for task in [t for t in cfg.tasks if t in PPL_TASKS]:
-        windows = perplexity_windows(tok, ppl_corpus(PPL_TASKS[task], split="eval"), cfg.seqlen,
-                                     max_windows=cfg.ppl_windows, bos_token_id=bos)
-        r = perplexity(model, windows, progress=progress)
-        metrics[task] = {"ppl": r["ppl"], "nll": r["nll"], "n_tokens": r["n_tokens"], "n_windows": r["n_windows"]}
-    t_ppl = time.perf_counter() - t2
-    lm_tasks = [t for t in cfg.tasks if t not in PPL_TASKS]
-    t3 = time.perf_counter()
-    if lm_tasks:
-        metrics.update(run_lm_eval(model, tok, lm_tasks, limit=cfg.limit, batch_size=cfg.batch_size, seed=cfg.seed))
-    t_tasks = time.perf_counter() - t3
-    info = dict(wall_s=time.perf_counter() - t0, load_s=t_load, quantize_s=t_quant, ppl_s=t_ppl, tasks_s=t_tasks,
-                seed=cfg.seed, versions=package_versions(), git=git_revision(), torch_threads=torch.get_num_threads(),
-                scheme=cfg.scheme().describe(), cached=False)
+    model, tok, t_quant = quantized_model(cfg, pool, progress)
+    metrics, times = measure(model, tok, cfg, pool, progress)
     del model
+    info = dict(wall_s=time.perf_counter() - t0, load_s=t_load, quantize_s=t_quant, **times, seed=cfg.seed,
+                versions=package_versions(), git=git_revision(), torch_threads=torch.get_num_threads(),
+                device=pool.device, hardware=hardware_name(pool.device), scheme=cfg.scheme().describe(), cached=False)
     if store is None:
         return dict(config=cfg.as_dict(), metrics=metrics, info=info, created=time.time(), config_hash=cfg.config_hash)
     return store.put(cfg, metrics, info)
 
 
-def run_grid(configs: Iterable[EvalConfig], store: ResultsStore, progress: bool = True) -> list[dict]:
-    "Evaluate every configuration, resuming from the store: finished rows are cache hits."
-    from tqdm.auto import tqdm
+@contextmanager
+def progress_to_terminal():
+    """Send progress bars (ours and lm-eval's, all on stderr) to the terminal that runs the kernel instead of into the
+    notebook: an executed notebook stays readable, and `mxstudy run` still shows progress."""
+    import contextlib
+    with contextlib.redirect_stderr(sys.__stderr__ or sys.stderr): yield
+
+
+def run_grid(configs: Iterable[EvalConfig], store: ResultsStore, progress: bool = True, device: str = "cpu",
+             log=print) -> list[dict]:
+    """Evaluate every configuration, resuming from the store: finished rows are cache hits. `progress` shows
+    progress bars (on stderr); `log` gets one line per finished row (None: silent)."""
+    from tqdm import tqdm
     configs = list(configs)
     for cfg in configs: validate_config(cfg)  # all errors before the first model load
-    rows = []
+    pool, rows = ModelPool(device), []
     bar = tqdm(configs, desc="grid", disable=not progress)
-    for cfg in bar:
+    for i, cfg in enumerate(bar, 1):
         bar.set_postfix_str(f"{cfg.model} {cfg.label} {cfg.method}")
-        rows.append(evaluate_config(cfg, store, progress=progress))
+        row = evaluate_config(cfg, store, pool=pool, progress=progress)
+        rows.append(row)
+        if log is not None:
+            state = "cached" if row["info"].get("cached") else f"{row['info']['wall_s']:.0f}s"
+            log(f"[{i}/{len(configs)}] {cfg.model} {cfg.label} {cfg.method} seed {cfg.seed}: {state}", flush=True)
     return rows
 
 # %% ../nbs/30_study.ipynb #86f0bfe1
+_PAIRING_KEYS = ("model", "tasks", "limit", "subsample", "seqlen", "ppl_windows", "scorer", "autocast")
+
+
 def _baseline_key(config: dict) -> tuple:
-    keep = ("model", "tasks", "limit", "seqlen", "ppl_windows", "seed")
-    return tuple(json.dumps(config.get(k), sort_keys=True) for k in keep)
+    "What a row and its BF16 baseline share: model, documents, windows and scorer (BF16 rows do not depend on the seed)."
+    return tuple(json.dumps(config.get(k), sort_keys=True) for k in _PAIRING_KEYS)
 
 
-def summarize(rows: list[dict], tasks: Optional[list[str]] = None) -> list[dict]:
-    "Flat records (one per row) with per-task metrics, average, perplexity, recovery % and regime."
-    from mxstudy.evaluate import PRIMARY_METRIC, recovery_rate, regime
+def _documents(metrics: dict, task: str) -> Optional[dict]:
+    d = metrics.get(task, {}).get("docs")
+    return d if isinstance(d, dict) and "correct" in d else None
+
+
+def paired_comparison(row: dict, baseline: dict, tasks: list[str], n_resamples: int = 1000, seed: int = 0) -> Optional[dict]:
+    """Paired statistics of `row` against its BF16 `baseline` on `tasks`: recovery % with its 95 % bootstrap interval
+    (documents resampled within each task, the same documents for both rows), the regime band, and flips % per
+    task and on average. None when either row lacks per-document records or they were scored on other documents."""
+    from mxstudy.evaluate import decode_ids
+    from mxstudy.stats import decode_bits, decode_choices, flips_by_task, paired_bootstrap, regime_band
+    base, quant, bc, qc = {}, {}, {}, {}
+    for t in tasks:
+        b, q = _documents(baseline["metrics"], t), _documents(row["metrics"], t)
+        if b is None or q is None or decode_ids(b["ids"]) != decode_ids(q["ids"]): return None
+        base[t], quant[t] = decode_bits(b["correct"]), decode_bits(q["correct"])
+        bc[t], qc[t] = decode_choices(b["choice"]), decode_choices(q["choice"])
+    if not tasks: return None
+    try: ci = paired_bootstrap(base, quant, n_resamples=n_resamples, seed=seed)
+    except ValueError: ci = None   # a baseline average of 0 (random tiny models): recovery is undefined, flips are not
+    # a task without choices (LAMBADA) flips when its correctness flips
+    fl = flips_by_task({t: bc[t] if (bc[t] >= 0).all() else base[t].astype(int) for t in tasks},
+                       {t: qc[t] if (qc[t] >= 0).all() else quant[t].astype(int) for t in tasks})
+    out = dict(flips=fl["avg"], **{f"{t}_flips": fl[t] for t in tasks})
+    if ci is not None:
+        out.update(recovery=ci["recovery"], recovery_lo=ci["recovery_lo"], recovery_hi=ci["recovery_hi"],
+                   regime=regime_band(ci["recovery_lo"], ci["recovery_hi"]))
+    return out
+
+
+def summarize(rows: list[dict], tasks: Optional[list[str]] = None, n_resamples: int = 1000, seed: int = 0) -> list[dict]:
+    """Flat records (one per row): per-task metrics, average, perplexity, KL, and against the BF16 row of the same
+    model and documents: recovery % with its paired 95 % interval, the regime band the interval allows, flips %."""
+    from mxstudy.evaluate import PRIMARY_METRIC, recovery_rate
     out = []
     for r in rows:
         cfg, m = r["config"], r["metrics"]
         ts = tasks or [t for t in cfg["tasks"] if t not in PPL_TASKS]
+        ec = EvalConfig.make(**cfg)
         rec = dict(model=cfg["model"], setting=cfg["setting"], family=cfg["family"], method=cfg["method"],
-                   label=EvalConfig.make(**cfg).label, config_hash=r["config_hash"])
+                   seed=cfg.get("seed", 0), label=ec.label, config_hash=r["config_hash"])
         accs = []
         for t in ts:
             if t in m:
@@ -326,26 +488,63 @@ def summarize(rows: list[dict], tasks: Optional[list[str]] = None) -> list[dict]
                 if rec[t] is not None: accs.append(rec[t])
         rec["avg"] = sum(accs) / len(accs) if accs and len(accs) == len(ts) else None
         for t in cfg["tasks"]:
-            if t in PPL_TASKS and t in m: rec[t] = m[t]["ppl"]
-        rec["full_precision"] = EvalConfig.make(**cfg).scheme().is_full_precision
+            if t in PPL_TASKS and t in m:
+                rec[t] = m[t]["ppl"]
+                if "kl" not in rec and m[t].get("kl") is not None: rec["kl"] = m[t]["kl"]
+        rec["full_precision"] = ec.scheme().is_full_precision
         rec["wall_s"] = r["info"].get("wall_s"); rec["quantize_s"] = r["info"].get("quantize_s")
         out.append(rec)
     base = {}
     for rec, r in zip(out, rows):
-        if rec["full_precision"]: base.setdefault(_baseline_key(r["config"]), rec)
+        if rec["full_precision"]: base.setdefault(_baseline_key(r["config"]), (rec, r))
     for rec, r in zip(out, rows):
         b = base.get(_baseline_key(r["config"]))
-        if rec["full_precision"]: rec["regime"] = "baseline"
-        elif b and rec["avg"] is not None and b["avg"]:
-            rec["recovery"] = recovery_rate(rec["avg"], b["avg"])
-            rec["regime"] = regime(rec["recovery"])
+        if rec["full_precision"]: rec["regime"] = "baseline"; continue
+        if not b or rec["avg"] is None: continue
+        if b[0]["avg"]: rec["recovery"] = recovery_rate(rec["avg"], b[0]["avg"])
+        ts = tasks or [t for t in r["config"]["tasks"] if t not in PPL_TASKS]
+        paired = paired_comparison(r, b[1], ts, n_resamples=n_resamples, seed=seed)
+        if paired is None: rec["regime"] = "undetermined (no per-document records)"
+        else: rec.update(paired)
+    return out
+
+# %% ../nbs/30_study.ipynb #5242da96
+SEED_VALUES = ("ppl", "kl", "avg", "recovery", "recovery_lo", "recovery_hi", "flips", "quantize_s")
+
+
+def seed_summary(summary: list[dict], values=SEED_VALUES) -> list[dict]:
+    """One record per configuration across calibration seeds: `<value>` (mean over seeds), `<value>_sd` (sample
+    sd, None for one seed) and `n_seeds`; the regime is kept only when every seed's interval gives the same band."""
+    from mxstudy.stats import mean_sd
+    groups: dict = {}
+    for s in summary:
+        groups.setdefault((s["model"], s["setting"], s["family"], s["method"], s["label"]), []).append(s)
+    out = []
+    for (model, setting, family, method, label), ss in groups.items():
+        rec = dict(model=model, setting=setting, family=family, method=method, label=label, n_seeds=len(ss),
+                   seeds=sorted(s.get("seed", 0) for s in ss), full_precision=ss[0].get("full_precision"))
+        for v in values:
+            xs = [s[v] for s in ss if s.get(v) is not None]
+            if xs: rec[v], rec[f"{v}_sd"] = mean_sd(xs)
+        regimes = {s.get("regime") for s in ss}
+        rec["regime"] = regimes.pop() if len(regimes) == 1 else "–".join(sorted(r for r in regimes if r)) + " (seeds disagree)"
+        out.append(rec)
     return out
 
 # %% ../nbs/30_study.ipynb #99a60e54
-GRID_KEYS = ("models", "families", "settings", "methods")
-EVAL_KEYS = ("tasks", "limit", "seqlen", "ppl_windows", "calib_corpus", "calib_samples", "calib_seqlen", "batch_size",
-             "seed", "method_args", "overrides", "weight", "act", "kv")
-OTHER_KEYS = ("output_dir", "store", "title", "progress")
+GRID_KEYS = ("models", "families", "settings", "methods", "seeds")
+EVAL_KEYS = ("tasks", "limit", "subsample", "seqlen", "ppl_windows", "calib_corpus", "calib_samples", "calib_seqlen",
+             "batch_size", "method_args", "overrides", "weight", "act", "kv", "scorer", "autocast")
+OTHER_KEYS = ("output_dir", "store", "title", "progress", "device")
+
+
+PARAM_NAMES = GRID_KEYS + EVAL_KEYS + ("model", "family", "setting", "method", "seed")
+
+
+def params_from(namespace: dict) -> dict:
+    """The grid parameters among an experiment notebook's variables (its parameters cell plus whatever papermill
+    injected), exactly as passed: what `mxstudy run` counts is what the notebook runs."""
+    return {k: namespace[k] for k in PARAM_NAMES if k in namespace}
 
 
 def _as_list(v): return list(v) if isinstance(v, (list, tuple)) else [v]
@@ -354,7 +553,9 @@ def _as_list(v): return list(v) if isinstance(v, (list, tuple)) else [v]
 def grid_from_params(params: dict) -> list[EvalConfig]:
     "EvalConfigs for the product models x families x settings x methods (singular keys accepted too)."
     p = dict(params)
-    for single, plural in [("model", "models"), ("family", "families"), ("setting", "settings"), ("method", "methods")]:
+    for single, plural in [("model", "models"), ("family", "families"), ("setting", "settings"), ("method", "methods"),
+                           ("seed", "seeds")]:
+        if single in p and plural in p: raise ValueError(f"give {single!r} or {plural!r}, not both")
         if single in p: p[plural] = p.pop(single)
     unknown = set(p) - set(GRID_KEYS) - set(EVAL_KEYS) - set(OTHER_KEYS)
     if unknown: raise ValueError(f"unknown parameter(s): {', '.join(sorted(unknown))}; valid: {', '.join(GRID_KEYS + EVAL_KEYS + OTHER_KEYS)}")
@@ -364,11 +565,12 @@ def grid_from_params(params: dict) -> list[EvalConfig]:
         for fam in _as_list(p.get("families", "mxfp")):
             for setting in _as_list(p.get("settings", "bf16")):
                 for method in _as_list(p.get("methods", "rtn")):
-                    args = dict(shared)
-                    if isinstance(args.get("method_args"), dict):  # keep only the args of steps in this recipe
-                        steps = set(str(method).split("+"))
-                        args["method_args"] = {k: v for k, v in args["method_args"].items() if k in steps}
-                    cfg = EvalConfig.make(model=model, family=fam, setting=setting, method=method, **args)
-                    if cfg not in configs: configs.append(cfg)
+                    for seed in _as_list(p.get("seeds", 0)):
+                        args = dict(shared)
+                        if isinstance(args.get("method_args"), dict):  # keep only the args of steps in this recipe
+                            steps = set(str(method).split("+"))
+                            args["method_args"] = {k: v for k, v in args["method_args"].items() if k in steps}
+                        cfg = EvalConfig.make(model=model, family=fam, setting=setting, method=method, seed=seed, **args)
+                        if cfg not in configs: configs.append(cfg)  # BF16 and RTN rows serve every seed
     for cfg in configs: validate_config(cfg)
     return configs

@@ -92,3 +92,16 @@ def test_smollm2_w8a8_close_w4a4_worse(smollm2_rows):
     # measured (6 windows x 256 tokens): BF16 24.26, W8A8 25.41 (+4.7%); MXFP8 stays close, MXFP4 W+A clearly hurts
     assert abs(w8 / base - 1) < 0.08, (base, w8, w4)
     assert w4 / base - 1 > 3 * abs(w8 / base - 1) and w4 > base * 1.15, (base, w8, w4)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here")
+def test_cpu_and_cuda_agree():
+    "A tiny configuration gives the same per-document choices on both devices and a perplexity within 1e-3 relative."
+    from mxstudy.study import EvalConfig, ModelPool, evaluate_config
+    cfg = EvalConfig.make(model="tiny-llama", setting="w4a8kv8", method="gptq", tasks=["ppl", "arc_easy", "piqa"],
+                          limit=8, seqlen=64, ppl_windows=4, calib_samples=4, calib_seqlen=64)
+    rows = {d: evaluate_config(cfg, None, pool=ModelPool(d), progress=False) for d in ("cpu", "cuda")}
+    cpu, gpu = rows["cpu"]["metrics"], rows["cuda"]["metrics"]
+    assert abs(gpu["ppl"]["ppl"] / cpu["ppl"]["ppl"] - 1) < 1e-3, (cpu["ppl"]["ppl"], gpu["ppl"]["ppl"])
+    for t in ("arc_easy", "piqa"): assert gpu[t]["docs"]["choice"] == cpu[t]["docs"]["choice"], t
+    assert rows["cuda"]["info"]["device"] == "cuda" and rows["cuda"]["info"]["hardware"]
