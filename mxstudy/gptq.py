@@ -19,7 +19,7 @@ from .qmodel import QLinear, qlinears
 
 # %% auto #0
 __all__ = ['static_block_scales', 'gptq_quantize', 'GPTQ', 'hadamard_matrix', 'BlockHadamard', 'rotation_block',
-           'rotate_linear_input', 'Hadamard', 'MRGPTQ']
+           'rotate_linear_input', 'rotate_hessian', 'Hadamard', 'MRGPTQ']
 
 # %% ../nbs/22_gptq.ipynb #1c95d30d
 def static_block_scales(w: torch.Tensor, spec: QuantSpec, mse: bool = False):
@@ -40,10 +40,12 @@ def static_block_scales(w: torch.Tensor, spec: QuantSpec, mse: bool = False):
 # %% ../nbs/22_gptq.ipynb #5de534c3
 @torch.no_grad()
 def gptq_quantize(w: torch.Tensor, hessian: torch.Tensor, spec: QuantSpec, block_cols: int = 128, damp: float = 0.01,
-                  act_order: bool = False, static_scales: bool = False, mse_scales: bool = False) -> torch.Tensor:
-    "GPTQ-quantized copy of `w` [out, in] for the layer-input Hessian `hessian` [in, in], rounded with `spec`."
+                  act_order: bool = False, static_scales: bool = False, mse_scales: bool = False,
+                  hessian_dtype: torch.dtype = torch.float64) -> torch.Tensor:
+    """GPTQ-quantized copy of `w` [out, in] for the layer-input Hessian `hessian` [in, in], rounded with `spec`.
+    Damping, Cholesky and inverse run in `hessian_dtype` (float64); the column loop runs in float32."""
     W = w.detach().clone().float()
-    H = hessian.detach().clone().float()
+    H = hessian.detach().clone().to(hessian_dtype)
     n_out, n_in = W.shape
     dead = torch.diag(H) == 0
     H[dead, dead] = 1; W[:, dead] = 0
@@ -51,10 +53,10 @@ def gptq_quantize(w: torch.Tensor, hessian: torch.Tensor, spec: QuantSpec, block
     static = static_scales or act_order or mse_scales or spec.block_size in ("row", "tensor") or block_cols % group
     if static: sbs, group = static_block_scales(W, spec, mse=mse_scales)
     tscale = _tensor_scale(W, spec)
-    perm = torch.argsort(torch.diag(H), descending=True) if act_order else torch.arange(n_in)
+    perm = torch.argsort(torch.diag(H), descending=True) if act_order else torch.arange(n_in, device=H.device)
     W, H = W[:, perm], H[perm][:, perm]
-    H += damp * torch.diag(H).mean() * torch.eye(n_in)
-    U = torch.linalg.cholesky(torch.cholesky_inverse(torch.linalg.cholesky(H)), upper=True)
+    H += damp * torch.diag(H).mean() * torch.eye(n_in, dtype=H.dtype, device=H.device)
+    U = torch.linalg.cholesky(torch.cholesky_inverse(torch.linalg.cholesky(H)), upper=True).float()
     Q = torch.zeros_like(W)
     bs = None
     for i1 in range(0, n_in, block_cols):
@@ -81,6 +83,7 @@ def gptq_quantize(w: torch.Tensor, hessian: torch.Tensor, spec: QuantSpec, block
 class GPTQ(Step):
     "GPTQ compensator: column-wise rounding with inverse-Hessian error feedback, scales fixed per block."
     name, kind, stats = "gptq", "compensator", ("hessian",)
+    version = "2"  # float64 Hessian (accumulation, damping, Cholesky, inverse)
 
     @classmethod
     def defaults(cls): return dict(block_cols=128, damp=0.01, act_order=False, static_scales=False)
@@ -111,7 +114,7 @@ class BlockHadamard(nn.Module):
     def forward(self, x):
         if self.inner is not None: x = self.inner(x)
         shape = x.shape
-        return (x.reshape(*shape[:-1], shape[-1] // self.block, self.block) @ self.h.to(x.dtype)).reshape(shape)
+        return (x.reshape(*shape[:-1], shape[-1] // self.block, self.block) @ self.h.to(x.device, x.dtype)).reshape(shape)
 
 
 def rotation_block(spec: Optional[QuantSpec], default: int = 32) -> int:
@@ -123,10 +126,17 @@ def rotation_block(spec: Optional[QuantSpec], default: int = 32) -> int:
 def rotate_linear_input(m: QLinear, block: int) -> torch.Tensor:
     "Rotate a QLinear's input space block-wise: W -> W R offline, x -> x R online. Returns R."
     if m.in_features % block: raise ValueError(f"{m.name}: in_features {m.in_features} not divisible by Hadamard block {block}")
-    r = torch.block_diag(*[hadamard_matrix(block)] * (m.in_features // block))
+    r = torch.block_diag(*[hadamard_matrix(block)] * (m.in_features // block)).to(m.weight.device)
     m.weight.data = (m.weight.data.float() @ r).to(m.weight.dtype)
     m.in_transform = BlockHadamard(block, m.in_transform)
     return r
+
+
+def rotate_hessian(h: torch.Tensor, block: int) -> torch.Tensor:
+    "RᵀHR for R = blockdiag(H_b, ..., H_b): the Hessian of the rotated input, block by block (no dense n³ product)."
+    n, hb = h.shape[0], hadamard_matrix(block).to(h.device, h.dtype)
+    t = h.reshape(n // block, block, n // block, block)
+    return torch.einsum("ai,kalb,bj->kilj", hb, t, hb).reshape(n, n)
 
 
 @register_method
@@ -146,6 +156,7 @@ class Hadamard(Step):
 class MRGPTQ(Step):
     "MR-GPTQ: block-wise Hadamard matched to the format, then GPTQ with static MSE-chosen scales."
     name, kind, stats = "mrgptq", "compensator", ("hessian",)
+    version = "2"  # float64 Hessian (accumulation, rotation, damping, Cholesky, inverse)
 
     @classmethod
     def defaults(cls): return dict(block_cols=128, damp=0.01, act_order=False)
@@ -154,7 +165,8 @@ class MRGPTQ(Step):
     def apply_layer(self, layer, stats, ctx):
         for name, m in qlinears(layer).items():
             if m.weight_quantized: continue
-            r = rotate_linear_input(m, rotation_block(m.weight_spec or m.act_spec))
-            h = r.T @ stats[name].hessian @ r
+            block = rotation_block(m.weight_spec or m.act_spec)
+            rotate_linear_input(m, block)
+            h = rotate_hessian(stats[name].hessian, block)
             m.set_weight(gptq_quantize(m.weight.data, h, m.weight_spec, mse_scales=True, **self.args),
                          keep_full_precision=ctx.keep_full_precision)
