@@ -50,6 +50,7 @@ def results_table(summary: list[dict], tasks: list[str], ppl_tasks: list[str] = 
         r[RECOVERY_CI] = format_interval(s.get("recovery"), s.get("recovery_lo"), s.get("recovery_hi"))
         r["Regime"] = s.get("regime", "baseline" if s.get("full_precision") else None)
         r["Flips %"] = s.get("flips")
+        for t in tasks: r[f"{TASK_LABELS.get(t, t)} flips %"] = s.get(f"{t}_flips")   # per task: in the CSV
         for t in ppl_tasks:
             if t in s: r[TASK_LABELS.get(t, t)] = s[t]
         r["KL"] = s.get("kl")
@@ -63,9 +64,11 @@ def caption_for(rows: list[dict], extra: str = "") -> str:
     models = sorted({c["model"] for c in cfgs}); limits = sorted({str(c["limit"]) for c in cfgs})
     seq = sorted({f"{c['seqlen']} tokens x {c['ppl_windows'] or 'all'} windows" for c in cfgs})
     seeds = sorted({str(c["seed"]) for c in cfgs})
+    subs = sorted({", ".join(f"{t} {n}" for t, n in (c.get("subsample") or {}).items()) for c in cfgs} - {""})
     v = rows[0]["info"].get("versions", {}) if rows else {}
     parts = [f"Model: {', '.join(models)}.", f"lm-eval limit per task: {', '.join(limits)} (None = full task).",
              f"Perplexity: {', '.join(seq)}.", f"Seed: {', '.join(seeds)}.",
+             f"Fixed random document subsets (seed 1234, the same for every row): {'; '.join(subs)}." if subs else "",
              "Accuracies in %, with lm-eval's stderr in the CSV. Recovery = quantized average / BF16 average x 100, with a "
              "paired 95% bootstrap interval (documents resampled within each task, 1000 resamples, the same documents for "
              "both rows); regimes (lossless <= 1% drop, fair 1-3%, risky >= 3%) only where the whole interval lies in one "
@@ -82,9 +85,11 @@ def write_table(df: pd.DataFrame, out_dir, name: str, caption: str, floatfmt: st
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     csv, md = out / f"{name}.csv", out / f"{name}.md"
     df.to_csv(csv, index=False)
-    shown = df.drop(columns=[c for c in NUMERIC_ONLY if c in df and RECOVERY_CI in df])
+    shown = df.drop(columns=[c for c in NUMERIC_ONLY if c in df and RECOVERY_CI in df] +
+                            [c for c in df if c.endswith(" flips %")])
+    shown = shown.astype(object).where(shown.notna(), None)   # missing cells print as '–', not 'nan'
     formats = tuple(".4f" if c == "KL" else floatfmt for c in shown.columns)
-    md.write_text(shown.to_markdown(index=False, floatfmt=formats) + f"\n\n*{caption}*\n")
+    md.write_text(shown.to_markdown(index=False, floatfmt=formats, missingval="–") + f"\n\n*{caption}*\n")
     return dict(csv=csv, md=md)
 
 
