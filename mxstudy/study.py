@@ -35,7 +35,7 @@ __all__ = ['EVAL_VERSION', 'DEVICES', 'SEED_VALUES', 'GRID_KEYS', 'EVAL_KEYS', '
            'grid_from_params']
 
 # %% ../nbs/30_study.ipynb #dd07fc5d
-EVAL_VERSION = "2"  # perplexity + KL + per-document records; bump when the evaluation's numbers change
+EVAL_VERSION = "3"  # 2: perplexity + KL + per-document records; 3: per-token NLL from the 2-D cross-entropy (see 13_evaluate)
 
 
 def _hash_of(config: dict) -> str:
