@@ -25,14 +25,22 @@ from .qmodel import QLinear, QuantScheme, prepare_model, qlinears
 
 # %% auto #0
 __all__ = ['METHODS', 'Step', 'RTN', 'register_method', 'available_methods', 'parse_recipe', 'InputStats', 'LayerContext',
-           'capture_layer_inputs', 'run_layer', 'collect_stats', 'apply_recipe', 'quantization_disabled']
+           'ModelContext', 'capture_layer_inputs', 'run_layer', 'collect_stats', 'apply_recipe',
+           'quantization_disabled']
 
 # %% ../nbs/20_methods.ipynb #50d01bb8
 class Step:
-    "One step of a recipe. `kind`: 'transform', 'compensator' or 'extra'; `stats`: input statistics it needs."
+    """One step of a recipe. `kind`: 'transform', 'compensator' or 'extra'; `component`: what it contributes
+    ('none', 'scaling', 'rotation', 'affine', 'compensation', 'low-rank'; the decomposition reads it); `stats`:
+    input statistics it needs; `needs_fp_stream`: it wants the layer's full-precision inputs and outputs.
+    Its lifecycle: `before_layers` (model-level, before layer inputs are captured), `apply_layer` (each decoder
+    layer in turn), `after_layers` (finalize)."""
     name: str = "step"
     kind: str = "transform"
+    component: str = "none"
     stats: tuple = ()
+    needs_fp_stream: bool = False
+    seeded: bool = False  # uses the row's seed without calibration data (e.g. a random rotation)
     version: str = "1"   # bump when the step's numerics change: it is folded into every result row's hash
 
     def __init__(self, **kwargs):
@@ -44,18 +52,26 @@ class Step:
     def defaults(cls) -> dict: return {}
 
     @property
-    def needs_calibration(self) -> bool: return bool(self.stats)
+    def needs_calibration(self) -> bool: return bool(self.stats) or self.needs_fp_stream
+
+    @property
+    def uses_seed(self) -> bool: return self.needs_calibration or self.seeded
+
+    def before_layers(self, model: nn.Module, ctx: "ModelContext") -> None:
+        "Model-level work after `prepare_model`, before layer inputs are captured (fusions, global rotations)."
 
     def apply_layer(self, layer: nn.Module, stats: Optional[dict], ctx: "LayerContext") -> None:
         "Apply the step to one decoder layer (`stats`: {linear name: InputStats})."
-        raise NotImplementedError
+
+    def after_layers(self, model: nn.Module, ctx: "ModelContext") -> None:
+        "Model-level work after the last layer."
 
     def __repr__(self): return f"{self.name}({', '.join(f'{k}={v}' for k, v in self.args.items())})"
 
 
 class RTN(Step):
     "Round to nearest: each weight quantized independently with its QLinear's weight spec."
-    name, kind = "rtn", "compensator"
+    name, kind, component = "rtn", "compensator", "none"
 
     @torch.no_grad()
     def apply_layer(self, layer, stats, ctx):
@@ -65,7 +81,7 @@ class RTN(Step):
 
 
 METHODS: dict[str, type] = {"rtn": RTN}
-_METHOD_MODULES = ("mxstudy.smoothing", "mxstudy.gptq", "mxstudy.lowrank")
+_METHOD_MODULES = ("mxstudy.smoothing", "mxstudy.gptq", "mxstudy.lowrank", "mxstudy.quarot", "mxstudy.flatquant")
 
 
 def register_method(cls):
@@ -164,6 +180,19 @@ class LayerContext:
     seed: int = 0
     keep_full_precision: bool = False  # compensators keep `weight_fp` for the extras that follow them
     inputs: Optional[list] = None      # the layer's calibration inputs [(hidden_states, kwargs)] (None without calibration)
+    fp_inputs: Optional[list] = None   # the same batches along the full-precision stream (when a step needs_fp_stream)
+    fp_outputs: Optional[list] = None  # the unquantized layer's outputs on fp_inputs (its training target)
+
+
+@dataclass
+class ModelContext:
+    "What a model-level step (before_layers / after_layers) may need: config, scheme, seed and calibration tokens."
+    config: object
+    scheme: QuantScheme
+    seed: int = 0
+    calibration: Optional[torch.Tensor] = None
+    batch_size: int = 8
+    progress: bool = True
 
 
 @torch.no_grad()
@@ -211,24 +240,34 @@ def collect_stats(layer: nn.Module, batches: list[tuple], needs, seed: int = 0) 
 # %% ../nbs/20_methods.ipynb #e9f9c6cd
 def apply_recipe(model: nn.Module, scheme: QuantScheme, recipe: list[Step], calibration: Optional[torch.Tensor] = None,
                  progress: bool = True, batch_size: int = 8, seed: int = 0) -> nn.Module:
-    "Prepare `model` for `scheme` and apply the recipe layer by layer (with calibration data when a step needs it)."
+    """Prepare `model` for `scheme` and apply the recipe: every step's `before_layers` (recipe order), then layer by
+    layer every step's `apply_layer` (with calibration data when a step needs it), then every `after_layers`.
+    Under a full-precision scheme the transforms still run (the transformed, unquantized model); a recipe with no
+    transform leaves the model as it is."""
     from tqdm import tqdm
     prepare_model(model, scheme)
-    if scheme.is_full_precision: return model
-    layers = decoder_layers(model)
+    if scheme.is_full_precision and all(s.kind != "transform" for s in recipe): return model
+    mctx = ModelContext(model.config, scheme, seed, calibration, batch_size, progress)
     needs_data = any(s.needs_calibration for s in recipe)
     if needs_data and calibration is None:
         raise ValueError(f"recipe {recipe} needs calibration data")
+    for step in recipe: step.before_layers(model, mctx)
+    layers = decoder_layers(model)
     batches = capture_layer_inputs(model, calibration, batch_size) if needs_data else None
+    fp_batches = batches if any(s.needs_fp_stream for s in recipe) else None
     names = " + ".join(s.name for s in recipe)
     keep_fp = any(s.kind == "extra" for s in recipe)
     for i, layer in enumerate(tqdm(layers, desc=f"quantize ({names})", disable=not progress, leave=False)):
         ctx = LayerContext(model.config, scheme, i, seed, keep_fp, inputs=batches)
+        if fp_batches is not None:   # the full-precision stream: this layer before any step, nothing quantized
+            with quantization_disabled(layer): ctx.fp_inputs, ctx.fp_outputs = fp_batches, run_layer(layer, fp_batches)
         for step in recipe:
             stats = collect_stats(layer, batches, step.stats, seed) if step.stats else None
             step.apply_layer(layer, stats, ctx)
         for m in qlinears(layer).values(): m.weight_fp = None  # bounded memory: free the layer's full-precision copy
         if batches is not None and i + 1 < len(layers): batches = run_layer(layer, batches)
+        if fp_batches is not None: fp_batches = ctx.fp_outputs
+    for step in recipe: step.after_layers(model, mctx)
     return model
 
 

@@ -45,9 +45,10 @@ def _hash_of(config: dict) -> str:
 def _uses_seed(setting: str, method: str, method_args) -> bool:
     "Whether a configuration's numbers can depend on the seed: only through calibration sampling."
     from mxstudy.methods import parse_recipe
-    if str(setting).lower() == "bf16": return False
     args = {s: dict(a) for s, a in method_args} if isinstance(method_args, tuple) else dict(method_args or {})
-    return any(step.needs_calibration for step in parse_recipe(method, args))
+    steps = parse_recipe(method, args)
+    if str(setting).lower() == "bf16": return any(s.kind == "transform" and s.uses_seed for s in steps)
+    return any(step.uses_seed for step in steps)
 
 
 @dataclass(frozen=True)
@@ -94,10 +95,12 @@ class EvalConfig:
                 kw.get(k) for k in ("weight", "act", "kv", "overrides")):
             from mxstudy.methods import parse_recipe
             from mxstudy.qmodel import FORMAT_FAMILIES
-            parse_recipe(kw.get("method", "rtn"), {s: dict(a) for s, a in kw.get("method_args", ())})  # still reject typos
+            steps = parse_recipe(kw.get("method", "rtn"), {s: dict(a) for s, a in kw.get("method_args", ())})  # rejects typos
             if kw.get("family", "mxfp") not in FORMAT_FAMILIES:
                 raise ValueError(f"unknown format family {kw['family']!r}; valid: {', '.join(FORMAT_FAMILIES)}")
-            kw.update(setting="bf16", family="mxfp", method="rtn", method_args=())  # one canonical full-precision row
+            if any(s.kind == "transform" for s in steps):   # the transformed, unquantized model (an exactness check)
+                kw.update(setting="bf16", family="mxfp")
+            else: kw.update(setting="bf16", family="mxfp", method="rtn", method_args=())  # one canonical full-precision row
         if not _uses_seed(kw.get("setting", "bf16"), kw.get("method", "rtn"), kw.get("method_args", ())):
             # nothing is calibrated and zero-shot scoring is deterministic: one row serves every seed and calibration set
             kw.update(seed=0, **{f.name: f.default for f in dataclasses.fields(cls) if f.name.startswith("calib_")})
