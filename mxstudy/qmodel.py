@@ -138,6 +138,8 @@ KV_ATTENTION = "mxstudy_kv"
 def _kv_attention(module, query, key, value, attention_mask, **kwargs):
     "Attention whose keys and values are fake-quantized along head_dim first (the KV cache format)."
     from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
+    qk = getattr(module, "qk_transform", None)  # an online rotation of Q and K after RoPE (QuaRot's R3)
+    if qk is not None: query, key = qk(query), qk(key)
     spec = getattr(module, "kv_spec", None)
     if spec is not None: key, value = quantize(key, spec), quantize(value, spec)
     name = getattr(module, "kv_inner_attention", "sdpa")
