@@ -347,7 +347,7 @@ class FlatQuant(Step):
 
     @classmethod
     def defaults(cls):
-        return dict(epochs=2, batch_size=4, train_seqlen=128, lr=5e-3, clip_lr=5e-2, init="identity", diag=True,
+        return dict(epochs=1, batch_size=8, train_seqlen=128, lr=5e-3, clip_lr=5e-2, init="orthogonal", diag=True,
                     diag_init="sq", diag_alpha=0.3, lwc=True, lac=True, clip_init=4.0)
 
     def __init__(self, **kwargs):
