@@ -392,7 +392,9 @@ class FlatQuant(Step):
         return (out if fp_outputs is None else [y for y, _ in fp_outputs]), absmax
 
     def apply_layer(self, layer, stats, ctx):
-        if all(q.weight_spec is None and q.act_spec is None for q in qlinears(layer).values()): return  # nothing to flatten
+        # full precision (`--scheme bf16 --method flatquant`): nothing to train (the loss is 0); the initial transforms are
+        # still folded and installed, so the run checks that folding leaves the model's function unchanged
+        full_precision = all(q.weight_spec is None and q.act_spec is None for q in qlinears(layer).values())
         inputs = getattr(ctx, "fp_inputs", None) or ctx.inputs
         if inputs is None: raise ValueError("flatquant needs calibration data")
         fl = FlatLayer(layer, ctx.config, self.args, seed=1000 * ctx.seed + ctx.index)
@@ -401,5 +403,6 @@ class FlatQuant(Step):
         size, T = int(self.args["batch_size"]), self.args["train_seqlen"]
         if T: inputs, targets = _truncate_batches(inputs, T), [y[:, :T] for y in targets]
         xs, ys = _split_batches(inputs, size), [t for y in targets for t in y.split(size)]
-        self.history[ctx.index] = fl.train(xs, ys, int(self.args["epochs"]), float(self.args["lr"]), float(self.args["clip_lr"]))
+        epochs = 0 if full_precision else int(self.args["epochs"])
+        self.history[ctx.index] = fl.train(xs, ys, epochs, float(self.args["lr"]), float(self.args["clip_lr"]))
         fl.fold()
