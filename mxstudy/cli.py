@@ -51,7 +51,7 @@ def _eval_parser(sub):
     p.add_argument("--device", default="cpu", help="cpu or cuda: where the model is quantized and evaluated [cpu]")
     p.add_argument("--store", default=DEFAULT_STORE, help=f"results store (SQLite); finished configurations are cache hits [{DEFAULT_STORE}]")
     p.add_argument("--no-store", action="store_true", help="neither read nor write the results store")
-    p.add_argument("--json", action="store_true", help="print one JSON object: {ppl, kl, tasks: {task: {metric: value, flips: %}}, config, info}")
+    p.add_argument("--json", action="store_true", help="print one JSON object: {ppl, kl, tasks: {task: {metric: value, flips: %%}}, config, info}")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
