@@ -82,11 +82,11 @@ def gptq_quantize(w: torch.Tensor, hessian: torch.Tensor, spec: QuantSpec, block
 @register_method
 class GPTQ(Step):
     "GPTQ compensator: column-wise rounding with inverse-Hessian error feedback, scales fixed per block."
-    name, kind, stats = "gptq", "compensator", ("hessian",)
+    name, kind, component, stats = "gptq", "compensator", "compensation", ("hessian",)
     version = "2"  # float64 Hessian (accumulation, damping, Cholesky, inverse)
 
     @classmethod
-    def defaults(cls): return dict(block_cols=128, damp=0.01, act_order=False, static_scales=False)
+    def defaults(cls): return dict(block_cols=128, damp=0.01, act_order=False, static_scales=False, mse_scales=False)
 
     @torch.no_grad()
     def apply_layer(self, layer, stats, ctx):
@@ -141,32 +141,36 @@ def rotate_hessian(h: torch.Tensor, block: int) -> torch.Tensor:
 
 @register_method
 class Hadamard(Step):
-    "Block-wise Hadamard rotation of every linear layer's input, block = the weight format's block size."
-    name, kind = "hadamard", "transform"
+    """Block-wise Hadamard rotation of every linear layer's input, block = the weight format's block size. It carries
+    a Hessian collected before it (RᵀHR in float64), so `hadamard+gptq` needs one calibration pass."""
+    name, kind, component = "hadamard", "transform", "rotation"
+    version = "2"  # carries the Hessian of the unrotated input to a following GPTQ
 
     @classmethod
     def defaults(cls): return dict(block=None)
 
+    def _block(self, m): return self.args["block"] or rotation_block(m.weight_spec or m.act_spec)
+
     def apply_layer(self, layer, stats, ctx):
-        for m in qlinears(layer).values():
-            rotate_linear_input(m, self.args["block"] or rotation_block(m.weight_spec or m.act_spec))
+        for m in qlinears(layer).values(): rotate_linear_input(m, self._block(m))
+
+    def carries(self, needs): return set(needs) <= {"hessian"}
+
+    def carry(self, layer, stats):
+        for name, m in qlinears(layer).items():
+            if name in stats and stats[name].hessian is not None:
+                stats[name].hessian = rotate_hessian(stats[name].hessian, self._block(m))
+        return stats
 
 
 @register_method
 class MRGPTQ(Step):
-    "MR-GPTQ: block-wise Hadamard matched to the format, then GPTQ with static MSE-chosen scales."
-    name, kind, stats = "mrgptq", "compensator", ("hessian",)
+    """MR-GPTQ, an alias: the recipe `hadamard+gptq` with GPTQ's MSE-chosen static scales (block-wise Hadamard matched
+    to the format, then GPTQ on the rotated weights with the carried, rotated Hessian)."""
+    name, kind, component, stats = "mrgptq", "compensator", "compensation", ("hessian",)
     version = "2"  # float64 Hessian (accumulation, rotation, damping, Cholesky, inverse)
 
     @classmethod
     def defaults(cls): return dict(block_cols=128, damp=0.01, act_order=False)
 
-    @torch.no_grad()
-    def apply_layer(self, layer, stats, ctx):
-        for name, m in qlinears(layer).items():
-            if m.weight_quantized: continue
-            block = rotation_block(m.weight_spec or m.act_spec)
-            rotate_linear_input(m, block)
-            h = rotate_hessian(stats[name].hessian, block)
-            m.set_weight(gptq_quantize(m.weight.data, h, m.weight_spec, mse_scales=True, **self.args),
-                         keep_full_precision=ctx.keep_full_precision)
+    def expand(self): return [Hadamard(), GPTQ(mse_scales=True, **self.args)]

@@ -30,7 +30,7 @@ def lowrank_factors(err: torch.Tensor, rank: int, act_scale: Optional[torch.Tens
 
 
 class _LowRank(Step):
-    kind = "extra"
+    kind, component = "extra", "low-rank"
 
     @classmethod
     def defaults(cls): return dict(rank=32, dtype="float16")

@@ -66,6 +66,18 @@ class Step:
     def after_layers(self, model: nn.Module, ctx: "ModelContext") -> None:
         "Model-level work after the last layer."
 
+    def carries(self, needs) -> bool:
+        "Whether this step can carry input statistics `needs` collected before it (see `carry`)."
+        return False
+
+    def carry(self, layer: nn.Module, stats: dict) -> dict:
+        "Statistics collected before this step, transformed as if collected after it (e.g. RᵀHR for a rotation)."
+        return stats
+
+    def expand(self) -> list:
+        "The steps this one stands for (an alias such as `mrgptq` = `hadamard+gptq` expands; others are themselves)."
+        return [self]
+
     def __repr__(self): return f"{self.name}({', '.join(f'{k}={v}' for k, v in self.args.items())})"
 
 
@@ -103,8 +115,9 @@ def _load_methods():
             if e.name != mod: raise
 
 
-def parse_recipe(method: str, method_args: Optional[dict] = None) -> list[Step]:
-    "Steps of a recipe written as 'a+b+c' in application order; RTN is inserted when no compensator is named."
+def parse_recipe(method: str, method_args: Optional[dict] = None, expand: bool = True) -> list[Step]:
+    """Steps of a recipe written as 'a+b+c' in application order; RTN is inserted when no compensator is named.
+    Aliases are expanded unless `expand=False` (the named steps, whose versions make a row's code version)."""
     _load_methods()
     names = [s.strip().lower() for s in str(method).split("+") if s.strip()]
     if not names: raise ValueError("empty method; valid steps: " + ", ".join(METHODS))
@@ -114,6 +127,7 @@ def parse_recipe(method: str, method_args: Optional[dict] = None) -> list[Step]:
     for k in method_args:
         if k not in names: raise ValueError(f"method_args for {k!r}, which is not in the recipe {method!r}")
     steps = [METHODS[n](**dict(method_args.get(n, {}))) for n in names]
+    if expand: steps = [t for s in steps for t in s.expand()]
     kinds = [s.kind for s in steps]
     if kinds.count("compensator") > 1: raise ValueError(f"recipe {method!r} has more than one compensator")
     if "compensator" not in kinds:
@@ -261,9 +275,19 @@ def apply_recipe(model: nn.Module, scheme: QuantScheme, recipe: list[Step], cali
         ctx = LayerContext(model.config, scheme, i, seed, keep_fp, inputs=batches)
         if fp_batches is not None:   # the full-precision stream: this layer before any step, nothing quantized
             with quantization_disabled(layer): ctx.fp_inputs, ctx.fp_outputs = fp_batches, run_layer(layer, fp_batches)
-        for step in recipe:
-            stats = collect_stats(layer, batches, step.stats, seed) if step.stats else None
-            step.apply_layer(layer, stats, ctx)
+        # a step's statistics are collected at the earliest point from which the steps in between can carry them
+        # (a rotation carries a Hessian exactly, RᵀHR): one calibration pass fewer, and no float32 re-collection
+        collect_at = {}
+        for j, step in enumerate(recipe):
+            if not step.stats: continue
+            k = j
+            while k > 0 and recipe[k - 1].carries(step.stats): k -= 1
+            collect_at.setdefault(k, []).append(j)
+        carried = {}
+        for j, step in enumerate(recipe):
+            for later in collect_at.get(j, []): carried[later] = collect_stats(layer, batches, recipe[later].stats, seed)
+            step.apply_layer(layer, carried.pop(j, None), ctx)
+            carried = {k: step.carry(layer, s) for k, s in carried.items()}
         for m in qlinears(layer).values(): m.weight_fp = None  # bounded memory: free the layer's full-precision copy
         if batches is not None and i + 1 < len(layers): batches = run_layer(layer, batches)
         if fp_batches is not None: fp_batches = ctx.fp_outputs

@@ -15,8 +15,8 @@ import pandas as pd
 
 # %% auto #0
 __all__ = ['TASK_LABELS', 'OFFLINE_NOTE', 'RECOVERY_CI', 'NUMERIC_ONLY', 'PER_DOCUMENT', 'FAMILY_LABELS', 'METHOD_ORDER',
-           'format_interval', 'results_table', 'caption_for', 'write_table', 'write_rows', 'recovery_figure',
-           'method_pivot', 'decomposition_table', 'calibration_times', 'threads_note', 'seed_table']
+           'TRANSFORMATIONS', 'format_interval', 'results_table', 'caption_for', 'write_table', 'write_rows',
+           'recovery_figure', 'method_pivot', 'decomposition_table', 'calibration_times', 'threads_note', 'seed_table']
 
 # %% ../nbs/32_report.ipynb #79008c55
 TASK_LABELS = {"arc_easy": "ARC-e", "arc_challenge": "ARC-c", "hellaswag": "HellaSwag", "piqa": "PIQA",
@@ -163,21 +163,26 @@ def method_pivot(df: pd.DataFrame, value: str) -> pd.DataFrame:
     return _in_method_order(d.pivot_table(index="method", columns="label", values=value, aggfunc="first", sort=False))
 
 
+TRANSFORMATIONS = ("none", "scaling", "rotation", "scaling + rotation", "affine")
+
+
 def _decompose(method: str) -> tuple[str, str]:
-    steps = method.split("+")
-    scaling = "scaling" if any(s in ("smoothquant", "awq", "shift") for s in steps) else "none"
-    gptq, low = "gptq" in steps or "mrgptq" in steps, any(s in ("lqer", "l2qer") for s in steps)
-    return scaling, {(False, False): "none", (True, False): "GPTQ", (False, True): "low-rank", (True, True): "GPTQ + low-rank"}[gptq, low]
+    "(transformation, compensation) of a recipe, read from the `component` its steps declare (aliases expanded)."
+    from mxstudy.methods import parse_recipe
+    comps = {s.component for s in parse_recipe(method)}
+    trans = " + ".join(c for c in ("scaling", "rotation", "affine") if c in comps) or "none"
+    gptq, low = "compensation" in comps, "low-rank" in comps
+    return trans, {(False, False): "none", (True, False): "GPTQ", (False, True): "low-rank", (True, True): "GPTQ + low-rank"}[gptq, low]
 
 
 def decomposition_table(df: pd.DataFrame, value: str) -> pd.DataFrame:
-    "Rows (scaling, compensation), columns: format families, cells: `value` of the quantized configurations."
+    "Rows (transformation, compensation) read from the steps' components, columns: format families, cells: `value`."
     d = (df[df["Regime"] != "baseline"] if "Regime" in df else df).copy()  # a results table, or summary rows without BF16
-    d[["scaling", "compensation"]] = [list(_decompose(m)) for m in d["method"]]
+    d[["transformation", "compensation"]] = [list(_decompose(m)) for m in d["method"]]
     d["format"] = [FAMILY_LABELS.get(f, f) for f in d["family"]]
-    pv = d.pivot_table(index=["scaling", "compensation"], columns="format", values=value, aggfunc="first")
+    pv = d.pivot_table(index=["transformation", "compensation"], columns="format", values=value, aggfunc="first")
     comp = ["none", "GPTQ", "low-rank", "GPTQ + low-rank"]
-    idx = [(s, c) for s in ("none", "scaling") for c in comp if (s, c) in pv.index]
+    idx = [(s, c) for s in TRANSFORMATIONS for c in comp if (s, c) in pv.index]
     cols = [FAMILY_LABELS[f] for f in FAMILY_LABELS if FAMILY_LABELS[f] in pv.columns]
     return pv.loc[idx, cols].reset_index()
 

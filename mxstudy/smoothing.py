@@ -60,7 +60,7 @@ def fold_channel_scale(group: InputGroup, s: torch.Tensor) -> None:
 @register_method
 class SmoothQuant(Step):
     "SmoothQuant: s_j = max|X_j|^alpha / max|W_:,j|^(1-alpha), folded into the producer of X."
-    name, kind, stats = "smoothquant", "transform", ("absmax",)
+    name, kind, component, stats = "smoothquant", "transform", "scaling", ("absmax",)
 
     @classmethod
     def defaults(cls): return dict(alpha=0.5)
@@ -88,7 +88,7 @@ class ChannelShift(nn.Module):
 @register_method
 class Shift(Step):
     "Outlier Suppression+ shifting: x -> x - t with t = (min + max) / 2 per channel; b -> b + W t."
-    name, kind, stats = "shift", "transform", ("minmax",)
+    name, kind, component, stats = "shift", "transform", "scaling", ("minmax",)
 
     @torch.no_grad()
     def apply_layer(self, layer, stats, ctx):
@@ -124,7 +124,7 @@ def _leading_samples(batches: list, n_tokens: int) -> list:
 @register_method
 class AWQ(Step):
     "Activation-aware scaling (grid over alpha) and clipping search, with the target quantizer in the loop."
-    name, kind, stats = "awq", "transform", ("absmean", "samples")
+    name, kind, component, stats = "awq", "transform", "scaling", ("absmean", "samples")
 
     @classmethod
     def defaults(cls): return dict(n_grid=20, clip=True, clip_qk=True, max_tokens=512, inspect_tokens=0)

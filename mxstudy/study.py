@@ -120,7 +120,7 @@ class EvalConfig:
         "Versions of the code that produced the numbers: evaluation protocol, scorer, and every step of the recipe."
         from mxstudy.methods import parse_recipe
         from mxstudy.scorer import SCORER_VERSIONS
-        steps = parse_recipe(self.method, dict(self.method_args))
+        steps = parse_recipe(self.method, dict(self.method_args), expand=False)
         return ";".join([f"eval{EVAL_VERSION}", f"{self.scorer}{SCORER_VERSIONS.get(self.scorer, '?')}"] +
                         [f"{s.name}{s.version}" for s in steps])
 
@@ -580,6 +580,10 @@ def grid_from_params(params: dict) -> list[EvalConfig]:
                         if isinstance(args.get("method_args"), dict):  # keep only the args of steps in this recipe
                             steps = set(str(method).split("+"))
                             args["method_args"] = {k: v for k, v in args["method_args"].items() if k in steps}
+                        if str(setting).lower() == "bf16" and not any(args.get(k) for k in ("weight", "act", "kv", "overrides")):
+                            # a grid's BF16 setting is the baseline every recipe is compared with; the transformed,
+                            # unquantized model is a separate check (`mxstudy eval --scheme bf16 --method X`)
+                            method, args = "rtn", {**args, "method_args": {}}
                         cfg = EvalConfig.make(model=model, family=fam, setting=setting, method=method, seed=seed, **args)
                         if cfg not in configs: configs.append(cfg)  # BF16 and RTN rows serve every seed
     for cfg in configs: validate_config(cfg)
