@@ -15,14 +15,15 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .formats import QuantSpec, quantize
+from .formats import QuantSpec, quantize, quantize_ste
 from .methods import Step, register_method, run_layer, quantization_disabled
 from .qmodel import QLinear, qlinears
 from .smoothing import InputGroup, fold_channel_scale, input_groups
+from .transforms import random_orthogonal
 
 # %% auto #0
-__all__ = ['INITS', 'FLATQUANT_PAPER', 'kron_factors', 'kron_apply', 'ste_quantize', 'FlatTransform', 'KroneckerOnline',
-           'flat_groups', 'clip_rows', 'FlatLayer', 'FlatQuant']
+__all__ = ['INITS', 'FLATQUANT_PAPER', 'kron_factors', 'kron_apply', 'FlatTransform', 'KroneckerOnline', 'flat_groups',
+           'clip_rows', 'FlatLayer', 'FlatQuant']
 
 # %% ../nbs/25_flatquant.ipynb #a37a36ba
 def kron_factors(n: int) -> tuple[int, int]:
@@ -39,44 +40,12 @@ def kron_apply(x: torch.Tensor, left: torch.Tensor, right: torch.Tensor) -> torc
     shape = x.shape
     return (left.T @ (x.reshape(*shape[:-1], a, b) @ right)).reshape(shape)
 
-# %% ../nbs/25_flatquant.ipynb #4297ef36
-def _group_amax(x: torch.Tensor, spec: QuantSpec) -> torch.Tensor:
-    "|x|'s maximum over each quantization group of `spec` (blocks along the last axis, rows or the tensor), broadcast to x."
-    a = x.abs()
-    if spec.block_size == "tensor": return a.amax().expand_as(x)
-    if spec.block_size == "row": return a.amax(-1, keepdim=True).expand_as(x)
-    n, b = x.shape[-1], spec.block_size
-    pad = (-n) % b
-    a = F.pad(a, (0, pad)).reshape(*x.shape[:-1], -1, b).amax(-1, keepdim=True)
-    return a.expand(*x.shape[:-1], (n + pad) // b, b).reshape(*x.shape[:-1], n + pad)[..., :n]
-
-
-def ste_quantize(x: torch.Tensor, spec: Optional[QuantSpec], clip: Optional[torch.Tensor] = None) -> torch.Tensor:
-    "`quantize(x, spec)` forward (range scaled by `clip`), straight-through backward; the gradient reaches `clip` through the clamp."
-    if spec is None: return x
-    if spec.axis not in (-1, x.ndim - 1): raise ValueError("ste_quantize supports groups along the last axis only")
-    if clip is None: return quantize(x.detach(), spec) + (x - x.detach())   # value: exactly quantize's (x - x = 0)
-    ratio = spec.clip_ratio * clip
-    q = quantize(x.detach(), replace(spec, clip_ratio=float(ratio.detach())))
-    b, n = spec.block_size, x.shape[-1]
-    if isinstance(b, int) and n % b == 0:   # the common case, without materializing the broadcast maxima
-        xb = x.reshape(*x.shape[:-1], n // b, b)
-        t = ratio * xb.detach().abs().amax(-1, keepdim=True)
-        xc = torch.minimum(torch.maximum(xb, -t), t).reshape(x.shape)
-    else:
-        t = ratio * _group_amax(x.detach(), spec)
-        xc = torch.minimum(torch.maximum(x, -t), t)
-    return q + (xc - xc.detach())
-
 # %% ../nbs/25_flatquant.ipynb #11702c34
 INITS = ("identity", "orthogonal")
 
 
 def _init_matrix(n: int, init: str, seed: int) -> torch.Tensor:
-    if init == "identity": return torch.eye(n)
-    g = torch.Generator().manual_seed(seed)
-    q, r = torch.linalg.qr(torch.randn(n, n, generator=g, dtype=torch.float64))
-    return (q * torch.sign(torch.diagonal(r))).float()  # Haar-distributed orthogonal
+    return torch.eye(n) if init == "identity" else random_orthogonal(n, seed)   # Haar-distributed orthogonal
 
 
 class FlatTransform(nn.Module):
@@ -171,7 +140,7 @@ class _FlatGroup(nn.Module):
         "ste(clip_a(x P)) with `spec`, computed once per forward for all linears of the group that share the spec."
         y = self.transform_input(x)
         key = (id(y), spec)
-        if key not in self._q: self._q = {key: ste_quantize(y, spec, self.clip_ratio())}
+        if key not in self._q: self._q = {key: quantize_ste(y, spec, self.clip_ratio())}
         return self._q[key]
 
     def reset(self): self._x = self._y = None; self._q = {}
@@ -199,7 +168,7 @@ class _TrainLinear(nn.Module):
     def forward(self, x):
         xq = self.g.quantized_input(x, self.q.act_spec)
         w, b = self.weight_and_bias()
-        return F.linear(xq, ste_quantize(w, self.q.weight_spec).to(x.dtype), None if b is None else b.to(x.dtype))
+        return F.linear(xq, quantize_ste(w, self.q.weight_spec).to(x.dtype), None if b is None else b.to(x.dtype))
 
 
 def clip_rows(w: torch.Tensor, gmin: torch.Tensor, gmax: torch.Tensor) -> torch.Tensor:

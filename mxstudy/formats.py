@@ -18,7 +18,7 @@ import torch
 __all__ = ['ELEM_FORMATS', 'ROUNDING_MODES', 'POW2_SCALE_MODES', 'SCALE_MODES', 'PRESCALE_MODES', 'MSE_CLIP_GRID',
            'FULL_PRECISION', 'ElemFormat', 'as_elem_format', 'grid_values', 'round_to_grid_', 'floor_log2', 'ceil_log2',
            'pow2_exponent', 'QuantSpec', 'BlockScale', 'block_scales', 'quantize_with_scale_', 'quantize',
-           'quantize_mx', 'find_golden_dir', 'parse_spec', 'spec_names']
+           'quantize_mx', 'find_golden_dir', 'parse_spec', 'spec_names', 'quantize_ste']
 
 # %% ../nbs/00_formats.ipynb #7f908303
 @dataclass(frozen=True)
@@ -385,3 +385,32 @@ def parse_spec(name: Union[str, QuantSpec, None]) -> Optional[QuantSpec]:
 def spec_names() -> list[str]:
     "Short names of the preset formats (MX, NVFP4 and the common INT settings)."
     return list(_MX_BASES) + ["nvfp4", "int8_token", "int8_channel", "int4_channel", "int4_g128", "int4_g128_asym"]
+
+# %% ../nbs/00_formats.ipynb #c7884ab5
+def _group_amax(x: torch.Tensor, spec: QuantSpec) -> torch.Tensor:
+    "|x|'s maximum over each quantization group of `spec` (blocks along the last axis, rows or the tensor), broadcast to x."
+    a = x.abs()
+    if spec.block_size == "tensor": return a.amax().expand_as(x)
+    if spec.block_size == "row": return a.amax(-1, keepdim=True).expand_as(x)
+    n, b = x.shape[-1], spec.block_size
+    pad = (-n) % b
+    a = torch.nn.functional.pad(a, (0, pad)).reshape(*x.shape[:-1], -1, b).amax(-1, keepdim=True)
+    return a.expand(*x.shape[:-1], (n + pad) // b, b).reshape(*x.shape[:-1], n + pad)[..., :n]
+
+
+def quantize_ste(x: torch.Tensor, spec: Optional[QuantSpec], clip: Optional[torch.Tensor] = None) -> torch.Tensor:
+    "`quantize(x, spec)` forward (range scaled by `clip`), straight-through backward; the gradient reaches `clip` through the clamp."
+    if spec is None: return x
+    if spec.axis not in (-1, x.ndim - 1): raise ValueError("quantize_ste supports groups along the last axis only")
+    if clip is None: return quantize(x.detach(), spec) + (x - x.detach())   # value: exactly quantize's (x - x = 0)
+    ratio = spec.clip_ratio * clip
+    q = quantize(x.detach(), replace(spec, clip_ratio=float(ratio.detach())))
+    b, n = spec.block_size, x.shape[-1]
+    if isinstance(b, int) and n % b == 0:   # the common case, without materializing the broadcast maxima
+        xb = x.reshape(*x.shape[:-1], n // b, b)
+        t = ratio * xb.detach().abs().amax(-1, keepdim=True)
+        xc = torch.minimum(torch.maximum(xb, -t), t).reshape(x.shape)
+    else:
+        t = ratio * _group_amax(x.detach(), spec)
+        xc = torch.minimum(torch.maximum(x, -t), t)
+    return q + (xc - xc.detach())
