@@ -257,7 +257,7 @@ def cmd_store(args) -> int:
 def cmd_list(args) -> int:
     from mxstudy.formats import spec_names
     from mxstudy.qmodel import FORMAT_FAMILIES
-    from mxstudy.methods import available_methods
+    from mxstudy.recipes import available_methods
     from mxstudy.models import MODELS
     from mxstudy.data import TASKS
     from mxstudy.data import PPL_TASKS

@@ -16,7 +16,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .formats import QuantSpec, quantize, quantize_ste
-from .methods import Step, register_method, run_layer, quantization_disabled
+from .methods import Step, run_layer, quantization_disabled
 from .qmodel import QLinear, qlinears
 from .smoothing import InputGroup, fold_channel_scale, input_groups
 from .transforms import random_orthogonal
@@ -306,7 +306,6 @@ FLATQUANT_PAPER = dict(epochs=15, batch_size=4, train_seqlen=None, lr=5e-3, clip
                        diag_init="sq", diag_alpha=0.3, lwc=True, lac=True, clip_init=4.0)   # with 128 calibration samples of 2048 tokens
 
 
-@register_method
 class FlatQuant(Step):
     "FlatQuant: learned x -> x diag(s) (P1 ⊗ P2) per linear group with learned clipping, trained per layer against full precision."
     name, kind, stats = "flatquant", "transform", ()

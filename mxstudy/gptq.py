@@ -14,7 +14,7 @@ import torch
 import torch.nn as nn
 
 from .formats import QuantSpec, BlockScale, block_scales, quantize, quantize_with_scale_, _tensor_scale
-from .methods import Step, register_method
+from .methods import Step
 from .qmodel import QLinear, qlinears
 
 # %% auto #0
@@ -79,7 +79,6 @@ def gptq_quantize(w: torch.Tensor, hessian: torch.Tensor, spec: QuantSpec, block
     return Q[:, torch.argsort(perm)].to(w.dtype)
 
 
-@register_method
 class GPTQ(Step):
     "GPTQ compensator: column-wise rounding with inverse-Hessian error feedback, scales fixed per block."
     name, kind, component, stats = "gptq", "compensator", "compensation", ("hessian",)
@@ -139,7 +138,6 @@ def rotate_hessian(h: torch.Tensor, block: int) -> torch.Tensor:
     return torch.einsum("ai,kalb,bj->kilj", hb, t, hb).reshape(n, n)
 
 
-@register_method
 class Hadamard(Step):
     """Block-wise Hadamard rotation of every linear layer's input, block = the weight format's block size. It carries
     a Hessian collected before it (RᵀHR in float64), so `hadamard+gptq` needs one calibration pass."""
@@ -163,7 +161,6 @@ class Hadamard(Step):
         return stats
 
 
-@register_method
 class MRGPTQ(Step):
     """MR-GPTQ, an alias: the recipe `hadamard+gptq` with GPTQ's MSE-chosen static scales (block-wise Hadamard matched
     to the format, then GPTQ on the rotated weights with the carried, rotated Hessian)."""

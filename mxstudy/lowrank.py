@@ -11,7 +11,7 @@ from typing import Optional
 
 import torch
 
-from .methods import Step, register_method
+from .methods import Step
 from .qmodel import qlinears
 
 # %% auto #0
@@ -46,13 +46,11 @@ class _LowRank(Step):
             m.lowrank = (A.to(dtype), B.to(dtype))
 
 
-@register_method
 class LQER(_LowRank):
     "LQER: rank-k SVD of the weight error as an fp16 side branch."
     name = "lqer"
 
 
-@register_method
 class L2QER(_LowRank):
     "L²QER: activation-scaled SVD of the weight error (s_j = mean |x_j|) as an fp16 side branch."
     name, stats = "l2qer", ("absmean",)

@@ -14,7 +14,7 @@ from typing import Optional
 import torch
 import torch.nn as nn
 
-from .methods import Step, register_method
+from .methods import Step
 from .models import _decoder_layers_path
 from .qmodel import KV_ATTENTION, QLinear, QuantScheme, make_scheme, prepare_model
 from .transforms import BlockDiagonal, Dense, HadamardTransform, Transform, add_input_transform, random_orthogonal
@@ -216,7 +216,6 @@ def quarot_prepare(model: nn.Module, scheme: Optional[QuantScheme] = None, seed:
     return out
 
 
-@register_method
 class QuaRot(Step):
     """QuaRot: Hadamard rotations fused into the weights (R1 residual stream, R2 per head), online before
     down_proj (R4) and on Q/K when the KV cache is quantized (R3); then the recipe's compensator quantizes."""

@@ -168,7 +168,7 @@ TRANSFORMATIONS = ("none", "scaling", "rotation", "scaling + rotation", "affine"
 
 def _decompose(method: str) -> tuple[str, str]:
     "(transformation, compensation) of a recipe, read from the `component` its steps declare (aliases expanded)."
-    from mxstudy.methods import parse_recipe
+    from mxstudy.recipes import parse_recipe
     comps = {s.component for s in parse_recipe(method)}
     trans = " + ".join(c for c in ("scaling", "rotation", "affine") if c in comps) or "none"
     gptq, low = "compensation" in comps, "low-rank" in comps

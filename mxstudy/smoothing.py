@@ -14,7 +14,7 @@ import torch
 import torch.nn as nn
 
 from .formats import MSE_CLIP_GRID, quantize
-from .methods import LayerContext, Step, quantization_disabled, register_method, run_layer
+from .methods import LayerContext, Step, quantization_disabled, run_layer
 from .qmodel import QLinear, qlinears
 
 # %% auto #0
@@ -57,7 +57,6 @@ def fold_channel_scale(group: InputGroup, s: torch.Tensor) -> None:
     for lin in group.linears.values(): lin.weight.mul_(s.to(lin.weight.dtype))
 
 # %% ../nbs/21_smoothing.ipynb #c3f3ee0c
-@register_method
 class SmoothQuant(Step):
     "SmoothQuant: s_j = max|X_j|^alpha / max|W_:,j|^(1-alpha), folded into the producer of X."
     name, kind, component, stats = "smoothquant", "transform", "scaling", ("absmax",)
@@ -85,7 +84,6 @@ class ChannelShift(nn.Module):
         return x - self.t.to(x.dtype)
 
 
-@register_method
 class Shift(Step):
     "Outlier Suppression+ shifting: x -> x - t with t = (min + max) / 2 per channel; b -> b + W t."
     name, kind, component, stats = "shift", "transform", "scaling", ("minmax",)
@@ -121,7 +119,6 @@ def _leading_samples(batches: list, n_tokens: int) -> list:
     return [(hidden[:k], {key: cut(v) for key, v in kwargs.items()})]
 
 
-@register_method
 class AWQ(Step):
     "Activation-aware scaling (grid over alpha) and clipping search, with the target quantizer in the loop."
     name, kind, component, stats = "awq", "transform", "scaling", ("absmean", "samples")

@@ -44,7 +44,7 @@ def _hash_of(config: dict) -> str:
 
 def _uses_seed(setting: str, method: str, method_args) -> bool:
     "Whether a configuration's numbers can depend on the seed: only through calibration sampling."
-    from mxstudy.methods import parse_recipe
+    from mxstudy.recipes import parse_recipe
     args = {s: dict(a) for s, a in method_args} if isinstance(method_args, tuple) else dict(method_args or {})
     steps = parse_recipe(method, args)
     if str(setting).lower() == "bf16": return any(s.kind == "transform" and s.uses_seed for s in steps)
@@ -93,7 +93,7 @@ class EvalConfig:
         if kw.get("autocast") in ("none", "float32", "fp32"): kw["autocast"] = None
         if str(kw.get("setting", "bf16")).lower() in ("bf16", "fp16", "fp32", "none", "w16a16") and not any(
                 kw.get(k) for k in ("weight", "act", "kv", "overrides")):
-            from mxstudy.methods import parse_recipe
+            from mxstudy.recipes import parse_recipe
             from mxstudy.qmodel import FORMAT_FAMILIES
             steps = parse_recipe(kw.get("method", "rtn"), {s: dict(a) for s, a in kw.get("method_args", ())})  # rejects typos
             if kw.get("family", "mxfp") not in FORMAT_FAMILIES:
@@ -118,7 +118,7 @@ class EvalConfig:
     @property
     def code_version(self) -> str:
         "Versions of the code that produced the numbers: evaluation protocol, scorer, and every step of the recipe."
-        from mxstudy.methods import parse_recipe
+        from mxstudy.recipes import parse_recipe
         from mxstudy.scorer import SCORER_VERSIONS
         steps = parse_recipe(self.method, dict(self.method_args), expand=False)
         return ";".join([f"eval{EVAL_VERSION}", f"{self.scorer}{SCORER_VERSIONS.get(self.scorer, '?')}"] +
@@ -145,7 +145,7 @@ def validate_config(cfg: EvalConfig, model_config=None) -> None:
     "Raise ValueError (one line) if any part of `cfg` is invalid. Loads no model."
     from mxstudy.models import resolve_model
     from mxstudy.data import check_tasks, PPL_CORPORA
-    from mxstudy.methods import parse_recipe
+    from mxstudy.recipes import parse_recipe
     resolve_model(cfg.model)
     scheme = cfg.scheme()
     check_tasks(list(cfg.tasks))
@@ -347,7 +347,8 @@ def kl_reference(pool: ModelPool, model_name: str, windows: torch.Tensor, k: Opt
 def quantized_model(cfg: EvalConfig, pool: ModelPool, progress: bool = True):
     "A fresh copy of the configuration's model with its recipe applied: (model, tokenizer, seconds to calibrate+quantize)."
     from mxstudy.data import calibration_batches
-    from mxstudy.methods import apply_recipe, parse_recipe
+    from mxstudy.methods import apply_recipe
+    from mxstudy.recipes import parse_recipe
     from mxstudy.models import model_needs_bos
     torch.manual_seed(cfg.seed)
     model, tok = pool.fresh(cfg.model)
