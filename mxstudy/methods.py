@@ -20,7 +20,7 @@ import torch.nn as nn
 
 from .formats import quantize
 from .models import decoder_layers
-from .qmodel import QLinear, QuantScheme, prepare_model, qlinears
+from .qmodel import QLinear, QuantScheme, prepare_model, qlinears, quantize_weights_rtn
 
 # %% auto #0
 __all__ = ['Step', 'RTN', 'InputStats', 'LayerContext', 'ModelContext', 'capture_layer_inputs', 'run_layer', 'collect_stats',
@@ -84,10 +84,7 @@ class RTN(Step):
     name, kind, component = "rtn", "compensator", "none"
 
     @torch.no_grad()
-    def apply_layer(self, layer, stats, ctx):
-        for m in qlinears(layer).values():
-            if not m.weight_quantized:
-                m.set_weight(quantize(m.weight.data, m.weight_spec), keep_full_precision=ctx.keep_full_precision)
+    def apply_layer(self, layer, stats, ctx): quantize_weights_rtn(layer, ctx.keep_full_precision)   # the one RTN
 
 
 # %% ../nbs/20_methods.ipynb #3f8fdbc2

@@ -189,10 +189,10 @@ def qlinears(model: nn.Module) -> dict[str, QLinear]:
 
 
 @torch.no_grad()
-def quantize_weights_rtn(model: nn.Module) -> nn.Module:
-    "Round-to-nearest: replace every not-yet-quantized QLinear weight by `quantize(W, weight_spec)`."
+def quantize_weights_rtn(model: nn.Module, keep_full_precision: bool = False) -> nn.Module:
+    "Round-to-nearest: replace every not-yet-quantized QLinear weight (of a model or one layer) by `quantize(W, weight_spec)`."
     for m in qlinears(model).values():
-        if not m.weight_quantized: m.set_weight(quantize(m.weight.data, m.weight_spec))
+        if not m.weight_quantized: m.set_weight(quantize(m.weight.data, m.weight_spec), keep_full_precision=keep_full_precision)
     return model
 
 
