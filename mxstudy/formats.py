@@ -16,9 +16,10 @@ import torch
 
 # %% auto #0
 __all__ = ['ELEM_FORMATS', 'ROUNDING_MODES', 'POW2_SCALE_MODES', 'SCALE_MODES', 'PRESCALE_MODES', 'MSE_CLIP_GRID',
-           'FULL_PRECISION', 'ElemFormat', 'as_elem_format', 'grid_values', 'round_to_grid_', 'floor_log2', 'ceil_log2',
-           'pow2_exponent', 'QuantSpec', 'BlockScale', 'block_scales', 'quantize_with_scale_', 'quantize',
-           'quantize_mx', 'find_golden_dir', 'parse_spec', 'spec_names', 'quantize_ste']
+           'PRESCALE_FACTOR', 'FULL_PRECISION', 'ElemFormat', 'as_elem_format', 'grid_values', 'round_to_grid_',
+           'floor_log2', 'ceil_log2', 'pow2_exponent', 'QuantSpec', 'argmin_over', 'BlockScale', 'grid_bounds',
+           'block_scales', 'quantize_with_scale_', 'quantize', 'quantize_mx', 'find_golden_dir', 'parse_spec',
+           'spec_names', 'quantize_ste']
 
 # %% ../nbs/00_formats.ipynb #7f908303
 @dataclass(frozen=True)
@@ -180,6 +181,26 @@ _CHUNK_ELEMS = 1 << 19
 MSE_CLIP_GRID = tuple(round(1 - 0.05 * i, 2) for i in range(11))  # 1.0, 0.95, ..., 0.5
 
 
+def _where(better, new, old):
+    if isinstance(old, tuple): return tuple(_where(better, n, o) for n, o in zip(new, old))
+    return None if old is None else torch.where(better, new, old)
+
+
+def argmin_over(candidates, evaluate):
+    """Best-of-grid search, the one used by every clip, scale and smoothing search. `evaluate(c)` returns
+    `(error, payload)`: error a number or a tensor of per-row errors broadcastable against the payload (a tensor or
+    a tuple of tensors/None). Returns `(error, payload)` holding, row by row, the candidate with the smallest error
+    (the earliest on ties); `(None, None)` for no candidates."""
+    best_err = best = None
+    for c in candidates:
+        err, payload = evaluate(c)
+        if not torch.is_tensor(err): err = torch.tensor(float(err), dtype=torch.float64)
+        if best is None: best_err, best = err, payload; continue
+        better = err < best_err
+        best_err, best = torch.where(better, err, best_err), _where(better, payload, best)
+    return best_err, best
+
+
 def _as_rows(x: torch.Tensor, spec: QuantSpec):
     "View `x` as [n_groups, group] rows along `spec.axis` (padded with zeros); return rows and an undo fn."
     xt = x.movedim(spec.axis, -1)
@@ -211,6 +232,16 @@ class BlockScale(NamedTuple):
     pre: Optional[float]           # 0.75 with a pre-scale, else None
 
 
+PRESCALE_FACTOR = 0.75   # the 3/4 pre-scale: FP4's grid tops at 6 = 3/4 of the next power of two
+
+
+def grid_bounds(spec: QuantSpec) -> tuple:
+    "(lo, hi, pre): where `spec`'s scaled elements saturate, and the 3/4 pre-factor (None without a pre-scale)."
+    m = spec.elem.max_normal
+    if not spec.symmetric: return 0.0, m, None
+    return -m, m, (PRESCALE_FACTOR if spec.prescale else None)
+
+
 def block_scales(rows: torch.Tensor, spec: QuantSpec, clip: float = None, tscale=None,
                  absbuf: Optional[torch.Tensor] = None) -> BlockScale:
     "The scale of each row of float32 `rows` (one group per row) under `spec` (`clip` defaults to spec.clip_ratio)."
@@ -221,20 +252,18 @@ def block_scales(rows: torch.Tensor, spec: QuantSpec, clip: float = None, tscale
         mn, mx = (mn * clip).clamp(max=0), (mx * clip).clamp(min=0)
         scale = (mx - mn) / f.max_normal
         scale = torch.where(scale > 0, scale, torch.ones_like(scale))
-        return BlockScale(scale, torch.round(-mn / scale), 0.0, f.max_normal, None)
+        return BlockScale(scale, torch.round(-mn / scale), *grid_bounds(spec))
     amax = torch.abs(rows, out=absbuf).amax(-1, keepdim=True) * clip
-    pre = None
     if spec.scale_mode in POW2_SCALE_MODES:
-        if spec.prescale == "input": amax = amax * 0.75
+        if spec.prescale == "input": amax = amax * PRESCALE_FACTOR
         scale = torch.exp2(pow2_exponent(amax, f, spec.scale_mode))  # exact powers of two (NaN stays NaN)
-        if spec.prescale: pre = 0.75
     elif spec.scale_mode == "fp32":
         scale = amax / f.max_normal
         scale = torch.where(scale > 0, scale, torch.ones_like(scale))
     else:  # nvfp4: E4M3 block scale relative to the tensor scale
         s = round_to_grid_((amax / f.max_normal / tscale).float(), _E4M3).clamp_(max=_E4M3.max_normal)
         scale = s * tscale
-    return BlockScale(scale, None, -f.max_normal, f.max_normal, pre)
+    return BlockScale(scale, None, *grid_bounds(spec))
 
 
 def quantize_with_scale_(rows: torch.Tensor, spec: QuantSpec, bs: BlockScale, qbuf: Optional[torch.Tensor] = None,
@@ -284,20 +313,15 @@ def quantize(x: torch.Tensor, spec: Optional[QuantSpec], *, return_parts: bool =
             bs = _quantize_rows_(c, q, spec, clips[0], tscale, dequantize=not return_parts)
             s, z = bs.scale, bs.zero
         else:  # MSE clip search: per row, keep the clip ratio with the smallest squared error
-            x0, best, best_err = c.clone(), None, None
-            for r in clips:
-                c.copy_(x0)
-                bs_r = _quantize_rows_(c, q, spec, r, tscale, dequantize=True)
-                s_r, z_r = bs_r.scale, bs_r.zero
-                err = (c - x0).square_().sum(-1, keepdim=True)
-                if best is None:
-                    best, best_err, s, z = c.clone(), err, s_r, z_r
-                else:
-                    better = err < best_err
-                    best = torch.where(better, c, best); best_err = torch.where(better, err, best_err)
-                    s = torch.where(better, s_r, s); z = None if z_r is None else torch.where(better, z_r, z)
+            x0 = c.clone()
+
+            def evaluate(r):
+                bs_r = _quantize_rows_(c.copy_(x0), q, spec, r, tscale, dequantize=True)
+                return (c - x0).square_().sum(-1, keepdim=True), (c.clone(), bs_r.scale, bs_r.zero)
+
+            _, (best, s, z) = argmin_over(clips, evaluate)
             if return_parts:  # re-derive the elements from the chosen scale
-                quantize_with_scale_(c.copy_(x0), spec, bs_r._replace(scale=s, zero=z), q, dequantize=False)
+                quantize_with_scale_(c.copy_(x0), spec, BlockScale(s, z, *grid_bounds(spec)), q, dequantize=False)
             else: c.copy_(best)
         out[i:j].copy_(c)
         scales.append(s.expand(j - i, 1) if s.numel() == 1 else s); zeros.append(z)

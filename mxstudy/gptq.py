@@ -13,7 +13,7 @@ from typing import Optional
 import torch
 import torch.nn as nn
 
-from .formats import QuantSpec, BlockScale, block_scales, quantize, quantize_with_scale_, _tensor_scale
+from .formats import QuantSpec, BlockScale, block_scales, grid_bounds, quantize, quantize_with_scale_, _tensor_scale
 from .methods import Step
 from .qmodel import QLinear, qlinears
 
@@ -27,8 +27,7 @@ def static_block_scales(w: torch.Tensor, spec: QuantSpec, mse: bool = False):
     group = w.shape[1] if spec.block_size == "row" else (w.numel() if spec.block_size == "tensor" else spec.block_size)
     sp = replace(spec, mse_clip=mse or spec.mse_clip)
     _, scale, zero = quantize(w, sp, return_parts=True)
-    lo, hi = (0.0, spec.elem.max_normal) if not spec.symmetric else (-spec.elem.max_normal, spec.elem.max_normal)
-    pre = 0.75 if spec.prescale else None
+    lo, hi, pre = grid_bounds(spec)
     if spec.block_size == "tensor":
         n_groups = 1
         scale, zero = scale.reshape(1, 1).expand(w.shape[0], 1), None if zero is None else zero.reshape(1, 1).expand(w.shape[0], 1)

@@ -37,8 +37,8 @@ _log = logging.getLogger(__name__)
 # %% auto #0
 __all__ = ['DEFAULT_MODEL', 'MODELS', 'MANIFEST', 'MODEL_FILES', 'TOKENIZER_FILES', 'TINY_LLAMA_CONFIG', 'ModelSource',
            'repo_root', 'cache_root', 'model_cache_dir', 'ModelNotInstalledError', 'resolve_model', 'atomic_build',
-           'convert_gguf', 'ensure_cached', 'load_tokenizer', 'tiny_llama', 'decoder_layers', 'model_info',
-           'load_model', 'model_needs_bos', 'model_config']
+           'convert_gguf', 'ensure_cached', 'load_tokenizer', 'tiny_causal_lm', 'tiny_llama', 'decoder_layers',
+           'model_info', 'load_model', 'model_needs_bos', 'model_config']
 
 # %% ../nbs/10_models.ipynb #efd44e45
 @dataclass(frozen=True)
@@ -296,19 +296,25 @@ TINY_LLAMA_CONFIG = dict(hidden_size=64, num_hidden_layers=2, num_attention_head
                          intermediate_size=128, max_position_embeddings=4096, tie_word_embeddings=True)
 
 
-def tiny_llama(vocab_size: Optional[int] = None, seed: int = 0, **overrides):
-    "A random `LlamaForCausalLM` (`TINY_LLAMA_CONFIG` updated by `overrides`) and SmolLM2's tokenizer."
+def tiny_causal_lm(seed: int = 0, vocab_size: int = 256, **overrides) -> "torch.nn.Module":
+    """A random `LlamaForCausalLM` (`TINY_LLAMA_CONFIG` updated by `overrides`) without a tokenizer: the test
+    fixture of every notebook that feeds token ids. Deterministic for a seed; the caller's RNG is left untouched."""
     from transformers import LlamaConfig, LlamaForCausalLM
+    cfg = LlamaConfig(**{**TINY_LLAMA_CONFIG, "vocab_size": vocab_size, **overrides})
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = LlamaForCausalLM(cfg)
+    return model.eval()
+
+
+def tiny_llama(vocab_size: Optional[int] = None, seed: int = 0, **overrides):
+    "`tiny_causal_lm` sized for SmolLM2's tokenizer (for tests that go through text), and that tokenizer."
     tok = load_tokenizer("smollm2-135m")
     vocab_size = vocab_size or len(tok)
     if vocab_size < len(tok):
         raise ValueError(f"vocab_size={vocab_size} is smaller than the tokenizer's {len(tok)} tokens")
-    cfg = LlamaConfig(**{**TINY_LLAMA_CONFIG, "vocab_size": vocab_size, "bos_token_id": tok.bos_token_id,
-                         "eos_token_id": tok.eos_token_id, "pad_token_id": tok.pad_token_id, **overrides})
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        model = LlamaForCausalLM(cfg)
-    return model.eval(), tok
+    ids = dict(bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+    return tiny_causal_lm(seed, vocab_size, **{**ids, **overrides}), tok
 
 # %% ../nbs/10_models.ipynb #54ef2059
 _LAYER_PATHS = ("model.layers", "model.language_model.layers", "language_model.model.layers",

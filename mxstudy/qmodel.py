@@ -16,12 +16,12 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .formats import QuantSpec, parse_spec, quantize
+from .formats import FULL_PRECISION, QuantSpec, parse_spec, quantize
 from .models import decoder_layers
 
 # %% auto #0
-__all__ = ['FORMAT_FAMILIES', 'KV_ATTENTION', 'QuantScheme', 'make_scheme', 'QLinear', 'linear_names', 'prepare_model',
-           'qlinears', 'quantize_weights_rtn', 'quantize_model']
+__all__ = ['FORMAT_FAMILIES', 'FULL_PRECISION_SETTINGS', 'KV_ATTENTION', 'QuantScheme', 'make_scheme', 'QLinear', 'linear_names',
+           'prepare_model', 'qlinears', 'quantize_weights_rtn', 'quantize_model']
 
 # %% ../nbs/12_qmodel.ipynb #a087c3bf
 FORMAT_FAMILIES = {
@@ -32,6 +32,7 @@ FORMAT_FAMILIES = {
     "int-g128": {8: ("int8_g128", "int8_g128"), 4: ("int4_g128_asym", "int4_g128")},
 }
 _SETTING_RE = re.compile(r"w(\d+)a(\d+)(?:kv(\d+))?")
+FULL_PRECISION_SETTINGS = FULL_PRECISION + ("w16a16",)   # settings that quantize nothing
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def make_scheme(setting: str = "bf16", family: str = "mxfp", *, weight=None, act
             raise ValueError(f"family {family!r} has no {bits}-bit format; valid bit widths: {sorted(fam)} or 16")
         return parse_spec(fam[int(bits)][0 if role == "weight" else 1])
 
-    if setting in ("bf16", "fp16", "fp32", "none", "w16a16"): w = a = k = None
+    if setting in FULL_PRECISION_SETTINGS: w = a = k = None
     else:
         m = _SETTING_RE.fullmatch(setting)
         if not m: raise ValueError(f"unknown setting {setting!r}; use bf16 or w<bits>a<bits>[kv<bits>], e.g. w4a8kv8")

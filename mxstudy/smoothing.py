@@ -13,7 +13,7 @@ from typing import Optional
 import torch
 import torch.nn as nn
 
-from .formats import MSE_CLIP_GRID, quantize
+from .formats import MSE_CLIP_GRID, argmin_over, quantize
 from .methods import LayerContext, Step, quantization_disabled, run_layer
 from .qmodel import QLinear, qlinears
 
@@ -165,14 +165,15 @@ class AWQ(Step):
     @torch.no_grad()
     def _scale_search(self, g: InputGroup, xmean: torch.Tensor, error) -> torch.Tensor:
         "s = mean|X|^alpha / sqrt(max * min) for the alpha on the grid that minimizes error(s)."
-        best, best_err = torch.ones_like(xmean), None
-        for i in range(int(self.args["n_grid"])):
-            alpha = i / int(self.args["n_grid"])
-            s = xmean.clamp(min=1e-4).pow(alpha)
+        n = int(self.args["n_grid"])
+
+        def evaluate(i):
+            s = xmean.clamp(min=1e-4).pow(i / n)
             s = s / (s.max() * s.min()).sqrt()
-            err = error(s)
-            if best_err is None or err < best_err: best, best_err = s, err
-        return best
+            return error(s), s
+
+        _, best = argmin_over(range(n), evaluate)
+        return torch.ones_like(xmean) if best is None else best
 
     @torch.no_grad()
     def _clip_search(self, lin: QLinear, x: torch.Tensor):
@@ -181,13 +182,12 @@ class AWQ(Step):
         w = lin.weight.float()
         block = w.shape[1] if spec.block_size == "row" else spec.block_size
         if w.shape[1] % block: return
-        best_err, best_r = None, None
-        for r in MSE_CLIP_GRID:
+
+        def evaluate(r):
             err = blockwise_output_error(w, quantize(w, replace(spec, clip_ratio=r, mse_clip=False)), x, block)
-            if best_err is None: best_err, best_r = err, torch.full_like(err, r)
-            else:
-                better = err < best_err
-                best_err, best_r = torch.where(better, err, best_err), torch.where(better, r, best_r)
+            return err, torch.full_like(err, r)
+
+        _, best_r = argmin_over(MSE_CLIP_GRID, evaluate)
         wb = w.reshape(w.shape[0], -1, block)
         lim = (wb.abs().amax(-1) * best_r).unsqueeze(-1)
         lin.weight.copy_(torch.maximum(torch.minimum(wb, lim), -lim).reshape(w.shape).to(lin.weight.dtype))

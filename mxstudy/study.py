@@ -91,10 +91,10 @@ class EvalConfig:
             kw["method_args"] = tuple((s, tuple(sorted(a.items()))) for s, a in sorted(kw["method_args"].items()))
         if isinstance(kw.get("subsample"), dict): kw["subsample"] = tuple(sorted(kw["subsample"].items()))
         if kw.get("autocast") in ("none", "float32", "fp32"): kw["autocast"] = None
-        if str(kw.get("setting", "bf16")).lower() in ("bf16", "fp16", "fp32", "none", "w16a16") and not any(
+        from mxstudy.qmodel import FORMAT_FAMILIES, FULL_PRECISION_SETTINGS
+        if str(kw.get("setting", "bf16")).lower() in FULL_PRECISION_SETTINGS and not any(
                 kw.get(k) for k in ("weight", "act", "kv", "overrides")):
             from mxstudy.recipes import parse_recipe
-            from mxstudy.qmodel import FORMAT_FAMILIES
             steps = parse_recipe(kw.get("method", "rtn"), {s: dict(a) for s, a in kw.get("method_args", ())})  # rejects typos
             if kw.get("family", "mxfp") not in FORMAT_FAMILIES:
                 raise ValueError(f"unknown format family {kw['family']!r}; valid: {', '.join(FORMAT_FAMILIES)}")
