@@ -1,4 +1,4 @@
-"""A notebook-first, reproducible study of post-training quantization of LLMs under microscaling (MX) formats
+r"""A notebook-first, reproducible study of post-training quantization of LLMs under microscaling (MX) formats
 
 Modules:
 
