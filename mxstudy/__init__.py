@@ -1,4 +1,4 @@
-r"""A notebook-first, reproducible study of post-training quantization of LLMs under microscaling (MX) formats
+"""A notebook-first, reproducible study of post-training quantization of LLMs under microscaling (MX) formats
 
 Modules:
 

@@ -20,7 +20,7 @@ from typing import Optional
 
 # %% auto #0
 __all__ = ['DEFAULT_STORE', 'build_parser', 'config_from_args', 'result_json', 'baseline_row', 'cmd_eval', 'load_params',
-           'cmd_run', 'cmd_store', 'cmd_list', 'main']
+           'notebook_only_parameters', 'cmd_run', 'cmd_store', 'cmd_list', 'main']
 
 # %% ../nbs/31_cli.ipynb #d4ea3286
 DEFAULT_STORE = "cache/results.sqlite"
@@ -193,6 +193,13 @@ def _ensure_kernel(name: str):
     subprocess.run([sys.executable, "-m", "ipykernel", "install", "--sys-prefix", "--name", name], check=True, capture_output=True)
 
 
+def notebook_only_parameters(nb: Path) -> set:
+    "Parameters an experiment notebook declares in its `parameters` cell beyond the grid's (e.g. which layer to profile)."
+    from mxstudy.study import EVAL_KEYS, GRID_KEYS, OTHER_KEYS, PARAM_NAMES
+    import papermill as pm
+    return set(pm.inspect_notebook(str(nb))) - set(GRID_KEYS + EVAL_KEYS + OTHER_KEYS + PARAM_NAMES)
+
+
 def cmd_run(args) -> int:
     from mxstudy.study import grid_from_params
     from mxstudy.models import repo_root
@@ -207,7 +214,7 @@ def cmd_run(args) -> int:
     check_device(params.get("device", "cpu"))
     nb = root / spec["notebook"]
     if not nb.exists(): raise ValueError(f"notebook {nb} not found")
-    configs = grid_from_params(params)
+    configs = grid_from_params({k: v for k, v in params.items() if k not in notebook_only_parameters(nb)})
     print(f"{args.params}: {len(configs)} configurations -> {out_dir}", flush=True)
     _ensure_kernel(args.kernel)
     import papermill as pm

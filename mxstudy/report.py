@@ -16,7 +16,8 @@ import pandas as pd
 # %% auto #0
 __all__ = ['TASK_LABELS', 'OFFLINE_NOTE', 'RECOVERY_CI', 'NUMERIC_ONLY', 'PER_DOCUMENT', 'FAMILY_LABELS', 'METHOD_ORDER',
            'TRANSFORMATIONS', 'format_interval', 'results_table', 'caption_for', 'write_table', 'write_rows',
-           'recovery_figure', 'method_pivot', 'decomposition_table', 'calibration_times', 'threads_note', 'seed_table']
+           'recovery_figure', 'method_pivot', 'decomposition_table', 'calibration_times', 'threads_note', 'seed_table',
+           'linear_inputs', 'activation_summary', 'activation_figure']
 
 # %% ../nbs/32_report.ipynb #79008c55
 TASK_LABELS = {"arc_easy": "ARC-e", "arc_challenge": "ARC-c", "hellaswag": "HellaSwag", "piqa": "PIQA",
@@ -148,7 +149,8 @@ def recovery_figure(df: pd.DataFrame, path, x: str = "label", hue: Optional[str]
 
 # %% ../nbs/32_report.ipynb #79d0178b
 FAMILY_LABELS = {"int": "INT4 per-channel", "int-g128": "INT4 group-128", "mxfp": "MXFP4", "mxint": "MXINT", "nvfp": "NVFP4"}
-METHOD_ORDER = ["rtn", "smoothquant", "smoothquant+gptq", "awq", "gptq", "mrgptq"]
+METHOD_ORDER = ["rtn", "smoothquant", "smoothquant+gptq", "awq", "gptq", "mrgptq", "quarot", "quarot+gptq", "spinquant",
+                "spinquant+gptq", "flatquant", "flatquant+gptq", "ostquant", "ostquant+gptq"]
 
 
 def _in_method_order(pv: pd.DataFrame) -> pd.DataFrame:
@@ -212,3 +214,55 @@ def seed_table(seed_records: list[dict], value: str, digits: int = 2, columns: s
     pv = pd.DataFrame(recs).pivot_table(index="method", columns="col", values="cell", aggfunc="first", sort=False)
     pv.columns.name = None
     return _in_method_order(pv)
+
+# %% ../nbs/32_report.ipynb #5eb8a041
+def linear_inputs(model, name: str, tokens, batch_size: int = 4):
+    "What the activation quantizer of QLinear `name` receives for `tokens` [n, seqlen]: float32 [n * seqlen, in_features]."
+    import torch
+    from mxstudy.qmodel import qlinears
+    lins = qlinears(model)
+    if name not in lins: raise KeyError(f"{name!r} is not a quantized linear of this model (e.g. {next(iter(lins))!r})")
+    lin, seen = lins[name], []
+    old, lin.observer = lin.observer, (lambda m, x: seen.append(x.detach().float().reshape(-1, x.shape[-1]).cpu()))
+    try:
+        with torch.no_grad():
+            for i in range(0, len(tokens), batch_size): model(tokens[i:i + batch_size], use_cache=False)
+    finally: lin.observer = old
+    return torch.cat(seen)
+
+
+def activation_summary(x, formats: dict = None) -> dict:
+    "max |x|, channel spread (max/median of per-channel absmax), excess kurtosis and relative error per format of `x` [tokens, channels]."
+    import torch
+    from mxstudy.formats import quantize
+    x = x.double()
+    a = x.abs().amax(0)
+    z = (x - x.mean()) / x.std(unbiased=False)
+    out = {"max |x|": float(a.max()), "channel max / median": float(a.max() / a.median()),
+           "kurtosis": float(z.pow(4).mean() - 3)}
+    for label, spec in (formats or {}).items():
+        out[f"rel. error {label}"] = float((quantize(x.float(), spec).double() - x).square().sum() / x.square().sum())
+    return out
+
+
+def activation_figure(inputs: dict, path, title: str = ""):
+    "One row per method: per-channel absmax over tokens (left) and the histogram of all values (right, log counts)."
+    import matplotlib; matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import seaborn as sns
+    sns.set_theme(style="whitegrid", context="paper")
+    fig, axes = plt.subplots(len(inputs), 2, figsize=(10, 1.9 * len(inputs) + 0.6), squeeze=False,
+                             gridspec_kw={"width_ratios": [3, 2]})
+    for (label, x), (left, right) in zip(inputs.items(), axes):
+        a = x.abs().amax(0).numpy()
+        left.bar(np.arange(len(a)), a, width=1.0, color=sns.color_palette()[0], linewidth=0)
+        left.set_ylabel(label, rotation=0, ha="right", va="center"); left.set_xlim(0, len(a))
+        sns.histplot(x.flatten()[:: max(1, x.numel() // 200_000)].numpy(), bins=120, ax=right, log_scale=(False, True),
+                     element="step", fill=True)
+        right.set_ylabel("")
+    axes[0][0].set_title("per-channel max |x| over tokens"); axes[0][1].set_title("values (log count)")
+    axes[-1][0].set_xlabel("input channel"); axes[-1][1].set_xlabel("x")
+    if title: fig.suptitle(title)
+    fig.tight_layout(); fig.savefig(path, dpi=120); plt.close(fig)
+    return Path(path)

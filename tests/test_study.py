@@ -105,3 +105,16 @@ def test_cpu_and_cuda_agree():
     assert abs(gpu["ppl"]["ppl"] / cpu["ppl"]["ppl"] - 1) < 1e-3, (cpu["ppl"]["ppl"], gpu["ppl"]["ppl"])
     for t in ("arc_easy", "piqa"): assert gpu[t]["docs"]["choice"] == cpu[t]["docs"]["choice"], t
     assert rows["cuda"]["info"]["device"] == "cuda" and rows["cuda"]["info"]["hardware"]
+
+
+def test_activations_notebook_runs_with_its_own_parameters(tmp_path):
+    "An experiment notebook may declare parameters beyond the grid's (layer, linear, windows); a typo is still one error line."
+    out = tmp_path / "act"
+    r = run_cli("run", "params/activations.yaml", "--set", "models=[tiny-llama]", "--set", "methods=[rtn,quarot]",
+                "--set", "seqlen=32", "--set", "windows=2", "--set", "layer=1", "--set", "calib_seqlen=32",
+                "--output-dir", str(out))
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    table = (out / "activations_table.csv").read_text()
+    assert "quarot" in table and (out / "activations.png").stat().st_size > 10_000
+    bad = run_cli("run", "params/activations.yaml", "--set", "layr=3")
+    assert bad.returncode == 2 and "unknown parameter(s): layr" in bad.stderr
