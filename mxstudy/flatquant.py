@@ -310,6 +310,7 @@ class FlatQuant(Step):
     "FlatQuant: learned x -> x diag(s) (P1 ⊗ P2) per linear group with learned clipping, trained per layer against full precision."
     name, kind, stats = "flatquant", "transform", ()
     component = "affine"
+    optimized = True
     needs_fp_stream = True
     version = "1"
 

@@ -39,6 +39,7 @@ class Step:
     stats: tuple = ()
     needs_fp_stream: bool = False
     seeded: bool = False  # uses the row's seed without calibration data (e.g. a random rotation)
+    optimized: bool = False  # the transform is learned or searched against a loss (AWQ, SpinQuant, FlatQuant), not fixed or closed-form
     version: str = "1"   # bump when the step's numerics change: it is folded into every result row's hash
 
     def __init__(self, **kwargs):

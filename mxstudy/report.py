@@ -165,14 +165,17 @@ def method_pivot(df: pd.DataFrame, value: str) -> pd.DataFrame:
     return _in_method_order(d.pivot_table(index="method", columns="label", values=value, aggfunc="first", sort=False))
 
 
-TRANSFORMATIONS = ("none", "scaling", "rotation", "scaling + rotation", "affine")
+TRANSFORMATIONS = tuple(t + o for t in ("none", "scaling", "rotation", "scaling + rotation", "affine")
+                        for o in (("",) if t == "none" else ("", " (optimized)")))
 
 
 def _decompose(method: str) -> tuple[str, str]:
     "(transformation, compensation) of a recipe, read from the `component` its steps declare (aliases expanded)."
     from mxstudy.recipes import parse_recipe
-    comps = {s.component for s in parse_recipe(method)}
+    steps = parse_recipe(method)
+    comps = {part for s in steps for part in s.component.split(" + ")}   # a step may declare "scaling + rotation"
     trans = " + ".join(c for c in ("scaling", "rotation", "affine") if c in comps) or "none"
+    if trans != "none" and any(s.optimized for s in steps if s.kind == "transform"): trans += " (optimized)"
     gptq, low = "compensation" in comps, "low-rank" in comps
     return trans, {(False, False): "none", (True, False): "GPTQ", (False, True): "low-rank", (True, True): "GPTQ + low-rank"}[gptq, low]
 

@@ -122,6 +122,7 @@ def _leading_samples(batches: list, n_tokens: int) -> list:
 class AWQ(Step):
     "Activation-aware scaling (grid over alpha) and clipping search, with the target quantizer in the loop."
     name, kind, component, stats = "awq", "transform", "scaling", ("absmean", "samples")
+    optimized = True   # its scales and clips are searched against the quantized output error
 
     @classmethod
     def defaults(cls): return dict(n_grid=20, clip=True, clip_qk=True, max_tokens=512, inspect_tokens=0)
