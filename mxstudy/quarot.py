@@ -162,14 +162,18 @@ def _attention_shape(model: nn.Module) -> tuple:
 
 
 @torch.no_grad()
-def rotate_heads(model: nn.Module, head: Optional[Transform] = None, rmap: Optional[RotationMap] = None) -> Transform:
-    "R2: every value head V_h <- V_h H (v_proj's output side), undone on o_proj's input per query head. Returns H."
+def rotate_heads(model: nn.Module, head=None, rmap: Optional[RotationMap] = None):
+    """R2: every value head V_h <- V_h H (v_proj's output side), undone on o_proj's input per query head. `head`: one
+    Transform for every layer (default: the head_dim Hadamard) or a list with one per layer (SpinQuant). Returns it."""
     rmap = rmap or rotation_map(model)
     n_q, n_kv, head_dim = _attention_shape(model)
     head = head or HadamardTransform(head_dim)
-    for layer in model.get_submodule(_decoder_layers_path(model)):
-        _fold_out(BlockDiagonal(head, n_kv), layer.get_submodule(rmap.value))
-        _fold_in(BlockDiagonal(head, n_q), layer.get_submodule(rmap.out))
+    layers = model.get_submodule(_decoder_layers_path(model))
+    per_layer = list(head) if isinstance(head, (list, tuple)) else [head] * len(layers)
+    if len(per_layer) != len(layers): raise ValueError(f"rotate_heads: {len(per_layer)} head rotations for {len(layers)} layers")
+    for layer, h in zip(layers, per_layer):
+        _fold_out(BlockDiagonal(h, n_kv), layer.get_submodule(rmap.value))
+        _fold_in(BlockDiagonal(h, n_q), layer.get_submodule(rmap.out))
     return head
 
 # %% ../nbs/24_quarot.ipynb #6bb802c6

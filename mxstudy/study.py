@@ -356,7 +356,10 @@ def quantized_model(cfg: EvalConfig, pool: ModelPool, progress: bool = True):
     check_block_sizes(scheme, model.config)
     recipe = parse_recipe(cfg.method, dict(cfg.method_args))
     calib = None
-    if any(step.needs_calibration for step in recipe) and not scheme.is_full_precision:
+    # calibration tokens whenever a step needs them and the recipe runs at all (under a full-precision scheme the
+    # transforms still run: `--scheme bf16 --method spinquant|flatquant` evaluates the transformed model)
+    runs = not scheme.is_full_precision or any(step.kind == "transform" for step in recipe)
+    if any(step.needs_calibration for step in recipe) and runs:
         bos = tok.bos_token_id if model_needs_bos(model) else None
         calib = calibration_batches(tok, n_samples=cfg.calib_samples, seqlen=cfg.calib_seqlen, seed=cfg.seed,
                                     corpus=cfg.calib_corpus, bos_token_id=bos).to(pool.device)
