@@ -282,6 +282,7 @@ class SpinQuant(Step):
     """SpinQuant: R1 (residual) and R2 (per layer, V/O) learned with Cayley SGD from randomized Hadamards, minimizing
     the quantized model's next-token loss (straight-through quantizers); R3/R4 online Hadamards; folded like QuaRot."""
     name, kind, component = "spinquant", "transform", "rotation"
+    optimized = True  # the rotations are learned on the quantized model's loss
     seeded = True     # the Hadamards' random signs and the order of calibration sequences come from the row's seed
     version = "1"
 
