@@ -31,7 +31,9 @@ class InputGroup:
 
 
 def input_groups(layer: nn.Module, config) -> list[InputGroup]:
-    "The foldable input groups of a Llama / Qwen2 / Gemma3-style decoder layer."
+    """The foldable input groups of a Llama / Qwen2 / Gemma3-style decoder layer. A group whose linears transform
+    their input online (QuaRot's R4 before down_proj, a Hadamard) is left out: a scale folded into the producer
+    would reach the linear through the online transform, where the weight's columns no longer undo it."""
     attn, mlp = layer.self_attn, layer.mlp
     norm_kind = lambda n: "gemma_norm" if "Gemma" in type(n).__name__ else "norm"
     groups = [InputGroup(layer.input_layernorm, norm_kind(layer.input_layernorm),
@@ -42,7 +44,7 @@ def input_groups(layer: nn.Module, config) -> list[InputGroup]:
     mlp_norm = getattr(layer, "pre_feedforward_layernorm", None) or layer.post_attention_layernorm
     groups.append(InputGroup(mlp_norm, norm_kind(mlp_norm), {f"mlp.{p}": getattr(mlp, p) for p in ("gate_proj", "up_proj")}))
     groups.append(InputGroup(mlp.up_proj, "linear", {"mlp.down_proj": mlp.down_proj}))
-    return groups
+    return [g for g in groups if all(getattr(l, "in_transform", None) is None for l in g.linears.values())]
 
 
 @torch.no_grad()
