@@ -37,8 +37,9 @@ _log = logging.getLogger(__name__)
 # %% auto #0
 __all__ = ['DEFAULT_MODEL', 'MODELS', 'MANIFEST', 'MODEL_FILES', 'TOKENIZER_FILES', 'TINY_LLAMA_CONFIG', 'ModelSource',
            'repo_root', 'cache_root', 'model_cache_dir', 'ModelNotInstalledError', 'resolve_model', 'atomic_build',
-           'convert_gguf', 'ensure_cached', 'load_tokenizer', 'tiny_causal_lm', 'tiny_llama', 'decoder_layers',
-           'model_info', 'load_model', 'model_needs_bos', 'model_config']
+           'convert_gguf', 'ensure_cached', 'load_tokenizer', 'tiny_causal_lm', 'tiny_llama', 'outlier_llama',
+           'outlier_gemma', 'close_logits', 'decoder_layers', 'model_info', 'load_model', 'model_needs_bos',
+           'model_config']
 
 # %% ../nbs/10_models.ipynb #efd44e45
 @dataclass(frozen=True)
@@ -315,6 +316,42 @@ def tiny_llama(vocab_size: Optional[int] = None, seed: int = 0, **overrides):
         raise ValueError(f"vocab_size={vocab_size} is smaller than the tokenizer's {len(tok)} tokens")
     ids = dict(bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
     return tiny_causal_lm(seed, vocab_size, **{**ids, **overrides}), tok
+
+# %% ../nbs/10_models.ipynb #e8e3c1f4
+def outlier_llama(seed: int = 0, **overrides) -> "torch.nn.Module":
+    "`tiny_llama` (vocabulary cut to 512) with random norm weights and three outlier channels in every norm."
+    model, _ = tiny_llama(vocab_size=49152, seed=seed, **overrides)
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        model.resize_token_embeddings(512)
+        for m in model.modules():
+            if type(m).__name__.endswith("RMSNorm"):
+                m.weight.copy_(0.5 + torch.rand(m.weight.shape, generator=g))
+                m.weight[[3, 17, 40]] = torch.tensor([20.0, -30.0, 40.0])
+    return model.eval().requires_grad_(False)
+
+
+def outlier_gemma(seed: int = 0) -> "torch.nn.Module":
+    "A tiny Gemma3 (sandwich norms, (1 + g) norms, 4 query heads on 1 KV head) with random norm weights and outliers."
+    from transformers import Gemma3ForCausalLM, Gemma3TextConfig
+    cfg = Gemma3TextConfig(vocab_size=512, hidden_size=64, intermediate_size=192, num_hidden_layers=2, num_attention_heads=4,
+                           num_key_value_heads=1, head_dim=32, sliding_window=16,
+                           layer_types=["sliding_attention", "full_attention"])
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        gm = Gemma3ForCausalLM(cfg).eval().requires_grad_(False)
+    g = torch.Generator().manual_seed(seed)
+    for mod in gm.modules():
+        if type(mod).__name__.endswith("RMSNorm"): mod.weight.copy_(torch.randn(mod.weight.shape, generator=g))
+    gm.model.layers[0].input_layernorm.weight[[3, 17]] = 30.0
+    return gm
+
+
+def close_logits(a: torch.Tensor, b: torch.Tensor, rel: float = 1e-4) -> float:
+    "max |a − b| / max |b|, asserted below `rel` (the rotation notebooks' tolerance for float32 folds); returns it."
+    err = ((a - b).abs().max() / b.abs().max()).item()
+    assert err < rel, f"relative logit error {err:.2e} >= {rel:.0e}"
+    return err
 
 # %% ../nbs/10_models.ipynb #54ef2059
 _LAYER_PATHS = ("model.layers", "model.language_model.layers", "language_model.model.layers",

@@ -16,6 +16,7 @@ from .lowrank import LQER, L2QER
 from .methods import RTN, Step
 from .quarot import QuaRot
 from .smoothing import AWQ, Shift, SmoothQuant
+from .ostquant import OSTQuant
 from .spinquant import SpinQuant
 
 # %% auto #0
@@ -23,7 +24,7 @@ __all__ = ['METHODS', 'available_methods', 'parse_recipe']
 
 # %% ../nbs/29_recipes.ipynb #d4071f13
 METHODS: dict[str, type] = {cls.name: cls for cls in (RTN, SmoothQuant, Shift, AWQ, GPTQ, Hadamard, MRGPTQ, LQER, L2QER,
-                                                      QuaRot, SpinQuant, FlatQuant)}
+                                                      QuaRot, SpinQuant, FlatQuant, OSTQuant)}
 
 
 def available_methods() -> dict[str, type]:

@@ -235,13 +235,14 @@ def fold_rotations(model: nn.Module, rot: SpinRotations, rmap: Optional[Rotation
 # %% ../nbs/26_spinquant.ipynb #8289f692
 def train_quantized(model: nn.Module, replacements: dict, optimizers: list, tokens: torch.Tensor, iterations: int,
                     batch_size: int = 1, seqlen: Optional[int] = None, seed: int = 0, schedule: str = "cosine",
-                    progress: bool = False) -> list[float]:
+                    progress: bool = False, loss_fn: Optional[Callable] = None) -> list[float]:
     """Minimize the quantized model's next-token loss on `tokens` [n, T] over the learnables held by `optimizers`
     (the model's own weights frozen): each iteration runs the whole model with `replacements` swapped in (training
     forms computing effective weights from the learnables, `quantize_ste` on weights and activations) on
     `batch_size` sequences (cut to `seqlen`) drawn in a seeded order. KV quantization is off while training (its
     quantizer has no straight-through path). `schedule`: 'cosine' (to 0, as SpinQuant) or 'constant'.
-    Returns the loss of every iteration."""
+    `loss_fn(model, ids, rows)` (rows: the indices of the sequences in `tokens`) replaces the next-token loss
+    (OSTQuant's KL-Top against full-precision targets). Returns the loss of every iteration."""
     if schedule not in ("cosine", "constant"): raise ValueError(f"unknown schedule {schedule!r}; valid: cosine, constant")
     from tqdm import tqdm
     gen = torch.Generator().manual_seed(seed)
@@ -257,9 +258,10 @@ def train_quantized(model: nn.Module, replacements: dict, optimizers: list, toke
     try:
         with torch.enable_grad(), swap_modules(model, replacements):
             for it in tqdm(range(iterations), desc="train rotations", disable=not progress, leave=False):
-                ids = tokens[order[it * batch_size:(it + 1) * batch_size]]
+                rows = order[it * batch_size:(it + 1) * batch_size]
+                ids = tokens[rows]
                 if seqlen: ids = ids[:, :seqlen]
-                loss = causal_lm_loss(model, ids)
+                loss = causal_lm_loss(model, ids) if loss_fn is None else loss_fn(model, ids, rows)
                 for o in optimizers: o.zero_grad(set_to_none=True)
                 loss.backward()
                 for o in optimizers: o.step()
@@ -296,25 +298,33 @@ class SpinQuant(Step):
         a = self.args
         for k, lo in (("iterations", 0), ("batch_size", 1)):
             if not isinstance(a[k], int) or isinstance(a[k], bool) or a[k] < lo:
-                raise ValueError(f"spinquant: {k} must be an integer >= {lo}, not {a[k]!r}")
+                raise ValueError(f"{self.name}: {k} must be an integer >= {lo}, not {a[k]!r}")
         if not isinstance(a["lr"], (int, float)) or isinstance(a["lr"], bool) or not a["lr"] > 0:
-            raise ValueError(f"spinquant: lr must be a positive number, not {a['lr']!r}")
+            raise ValueError(f"{self.name}: lr must be a positive number, not {a['lr']!r}")
         if not isinstance(a["momentum"], (int, float)) or isinstance(a["momentum"], bool) or not 0 <= a["momentum"] < 1:
-            raise ValueError(f"spinquant: momentum must be in [0, 1), not {a['momentum']!r}")
+            raise ValueError(f"{self.name}: momentum must be in [0, 1), not {a['momentum']!r}")
         if a["train_seqlen"] is not None and (not isinstance(a["train_seqlen"], int) or isinstance(a["train_seqlen"], bool) or a["train_seqlen"] < 2):
-            raise ValueError(f"spinquant: train_seqlen must be an integer >= 2 or null, not {a['train_seqlen']!r}")
-        if a["rotation"] not in ("hadamard", "random"): raise ValueError(f"spinquant: unknown rotation {a['rotation']!r}; valid: hadamard, random")
+            raise ValueError(f"{self.name}: train_seqlen must be an integer >= 2 or null, not {a['train_seqlen']!r}")
+        if a["rotation"] not in ("hadamard", "random"): raise ValueError(f"{self.name}: unknown rotation {a['rotation']!r}; valid: hadamard, random")
         for k in ("r2", "quantize_weights"):
-            if not isinstance(a[k], bool): raise ValueError(f"spinquant: {k} must be true or false, not {a[k]!r}")
-        self.history, self.seconds = [], {}
+            if not isinstance(a[k], bool): raise ValueError(f"{self.name}: {k} must be true or false, not {a[k]!r}")
+        self.history, self.seconds, self.rotations = [], {}, None
 
     @property
     def needs_calibration(self) -> bool: return True
 
+    def more_learnables(self, model, forms: dict) -> tuple:
+        "Hook for steps built on SpinQuant (OSTQuant): add learnables to the training forms; ([optimizers], fold or None)."
+        return [], None
+
+    def loss_fn(self, model, ctx):
+        "Hook: the training loss `loss_fn(model, ids, rows)`; None is the next-token loss (SpinQuant's)."
+        return None
+
     def before_layers(self, model, ctx) -> None:
         a = self.args
         train = not ctx.scheme.is_full_precision and a["iterations"] > 0
-        if train and ctx.calibration is None: raise ValueError("spinquant needs calibration tokens (ModelContext.calibration is None)")
+        if train and ctx.calibration is None: raise ValueError(f"{self.name} needs calibration tokens (ModelContext.calibration is None)")
         t0, c0 = time.perf_counter(), time.process_time()
         spinquant_prepare(model, ctx.scheme, ctx.seed, a["rotation"], a["r2"])
         t1 = t2 = time.perf_counter()
@@ -323,14 +333,17 @@ class SpinQuant(Step):
             rot = SpinRotations.for_model(model, a["r2"])
             opt = CayleySGD([p for p in rot.parameters()], lr=float(a["lr"]), momentum=float(a["momentum"]))
             forms = rotation_replacements(model, rot, rmap, a["quantize_weights"])
-            self.history = train_quantized(model, forms, [opt], ctx.calibration,
-                                           a["iterations"], a["batch_size"], a["train_seqlen"], ctx.seed, "cosine", ctx.progress)
+            optimizers, fold_more = self.more_learnables(model, forms)
+            self.history = train_quantized(model, forms, [opt, *optimizers], ctx.calibration, a["iterations"], a["batch_size"],
+                                           a["train_seqlen"], ctx.seed, "cosine", ctx.progress, self.loss_fn(model, ctx))
             t2 = time.perf_counter()
             fold_rotations(model, rot, rmap)
+            self.rotations = rot
+            if fold_more is not None: fold_more()
         t3 = time.perf_counter()
         # wall seconds per phase, and the process's CPU seconds (all threads) for the whole step
         self.seconds = dict(prepare=t1 - t0, train=t2 - t1, fold=t3 - t2, wall=t3 - t0, cpu=time.process_time() - c0)
         if ctx.progress:
             loss = f", loss {self.history[0]:.3f} -> {self.history[-1]:.3f}" if self.history else ""
-            print(f"spinquant: {len(self.history)} iterations{loss}; " + ", ".join(f"{k} {v:.1f}s" for k, v in self.seconds.items()),
+            print(f"{self.name}: {len(self.history)} iterations{loss}; " + ", ".join(f"{k} {v:.1f}s" for k, v in self.seconds.items()),
                   file=sys.stderr, flush=True)
