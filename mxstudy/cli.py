@@ -30,7 +30,7 @@ def _eval_parser(sub):
     p = sub.add_parser("eval", help="evaluate one configuration", description="Evaluate one configuration (cached in the results store).")
     p.add_argument("--model", default="smollm2-135m", help="model alias (see `mxstudy list`), local path or HF id [smollm2-135m]")
     p.add_argument("--scheme", default="bf16", help="setting: bf16, w8a8, w4a16, w4a8, w4a4, w4a8kv8, ... [bf16]")
-    p.add_argument("--format", dest="family", default="mxfp", help="format family: mxfp, mxint, nvfp, int, int-g128 [mxfp]")
+    p.add_argument("--format", dest="family", default="mxfp", help="format family: mxfp, mxint, nvfp, int, int-g128, optionally with format options for every role it fills, e.g. mxfp:scale=fp32 or mxfp:scale=rceil [mxfp]")
     p.add_argument("--w", dest="weight", help="explicit weight format, e.g. mxfp4, int4_g128_asym, nvfp4 (overrides --scheme)")
     p.add_argument("--a", dest="act", help="explicit activation format, e.g. mxfp8, int8_token")
     p.add_argument("--kv", help="explicit KV-cache format, e.g. mxfp8")

@@ -20,8 +20,8 @@ from .formats import FULL_PRECISION, QuantSpec, parse_spec, quantize
 from .models import decoder_layers
 
 # %% auto #0
-__all__ = ['FORMAT_FAMILIES', 'FULL_PRECISION_SETTINGS', 'KV_ATTENTION', 'QuantScheme', 'make_scheme', 'QLinear', 'linear_names',
-           'prepare_model', 'qlinears', 'quantize_weights_rtn', 'quantize_model']
+__all__ = ['FORMAT_FAMILIES', 'FULL_PRECISION_SETTINGS', 'KV_ATTENTION', 'QuantScheme', 'split_family', 'make_scheme', 'QLinear',
+           'linear_names', 'prepare_model', 'qlinears', 'quantize_weights_rtn', 'quantize_model']
 
 # %% ../nbs/12_qmodel.ipynb #a087c3bf
 FORMAT_FAMILIES = {
@@ -63,20 +63,30 @@ class QuantScheme:
                     overrides=[(p, {k: s(v) for k, v in r.items()}) for p, r in self.overrides])
 
 
+def split_family(family: str) -> tuple[str, str, str]:
+    "('mxfp', ':', 'scale=fp32') from 'mxfp:scale=fp32'; the base must be one of FORMAT_FAMILIES (one-line error)."
+    base, sep, options = str(family).lower().strip().partition(":")
+    if base not in FORMAT_FAMILIES:
+        raise ValueError(f"unknown format family {family!r}; valid: {', '.join(FORMAT_FAMILIES)} (options as in mxfp:scale=fp32)")
+    return base, sep, options
+
+
 def make_scheme(setting: str = "bf16", family: str = "mxfp", *, weight=None, act=None, kv=None,
                 overrides: Union[dict, tuple, None] = None) -> QuantScheme:
     """A scheme from a setting (`bf16`, `w8a8`, `w4a16`, `w4a8kv8`, ...) and a format family (`mxfp`, `mxint`,
-    `nvfp`, `int`, `int-g128`); `weight`/`act`/`kv` override a role with an explicit format name."""
+    `nvfp`, `int`, `int-g128`); `weight`/`act`/`kv` override a role with an explicit format name. A family may carry
+    format options for every role it fills (`mxfp:scale=fp32`, `mxfp:scale=rceil`, `mxfp:prescale=input`): the
+    scale studies (RQ4) vary the scale rule across settings that way."""
     setting, family = setting.lower().strip(), family.lower().strip()
-    if family not in FORMAT_FAMILIES:
-        raise ValueError(f"unknown format family {family!r}; valid: {', '.join(FORMAT_FAMILIES)}")
-    fam = FORMAT_FAMILIES[family]
+    base, _, options = split_family(family)
+    fam = FORMAT_FAMILIES[base]
 
     def pick(bits, role):
         if bits is None or int(bits) >= 16: return None
         if int(bits) not in fam:
             raise ValueError(f"family {family!r} has no {bits}-bit format; valid bit widths: {sorted(fam)} or 16")
-        return parse_spec(fam[int(bits)][0 if role == "weight" else 1])
+        name = fam[int(bits)][0 if role == "weight" else 1]
+        return parse_spec(f"{name}:{options}" if options else name)
 
     if setting in FULL_PRECISION_SETTINGS: w = a = k = None
     else:

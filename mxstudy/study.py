@@ -91,13 +91,12 @@ class EvalConfig:
             kw["method_args"] = tuple((s, tuple(sorted(a.items()))) for s, a in sorted(kw["method_args"].items()))
         if isinstance(kw.get("subsample"), dict): kw["subsample"] = tuple(sorted(kw["subsample"].items()))
         if kw.get("autocast") in ("none", "float32", "fp32"): kw["autocast"] = None
-        from mxstudy.qmodel import FORMAT_FAMILIES, FULL_PRECISION_SETTINGS
+        from mxstudy.qmodel import FULL_PRECISION_SETTINGS, split_family
         if str(kw.get("setting", "bf16")).lower() in FULL_PRECISION_SETTINGS and not any(
                 kw.get(k) for k in ("weight", "act", "kv", "overrides")):
             from mxstudy.recipes import parse_recipe
             steps = parse_recipe(kw.get("method", "rtn"), {s: dict(a) for s, a in kw.get("method_args", ())})  # rejects typos
-            if kw.get("family", "mxfp") not in FORMAT_FAMILIES:
-                raise ValueError(f"unknown format family {kw['family']!r}; valid: {', '.join(FORMAT_FAMILIES)}")
+            split_family(kw.get("family", "mxfp"))   # a typo fails here too, though the row is the canonical BF16 one
             if any(s.kind == "transform" for s in steps):   # the transformed, unquantized model (an exactness check)
                 kw.update(setting="bf16", family="mxfp")
             else: kw.update(setting="bf16", family="mxfp", method="rtn", method_args=())  # one canonical full-precision row

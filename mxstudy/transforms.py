@@ -1,6 +1,6 @@
 r"""Rotation and affine PTQ methods (MR-GPTQ, QuaRot, SpinQuant, FlatQuant, OSTQuant) all reshape what the quantizer
 sees by an invertible linear map $M$ of a linear layer's input space, and undo it in the weight:
-$$y = x W^\top = (x M)\,(W M^{-\top})^\top .$$
+$$y = x W^\top = (x M)(W M^{-\top})^\top .$$
 Folded into the weight, $W \leftarrow W M^{-\top}$ costs nothing at run time; applied online, $x \leftarrow x M$
 costs one small matrix product per token. For an orthogonal $M$ ($M^{-1} = M^\top$) the fold is $W M$. On the
 output side, $y \leftarrow y M$ is $W \leftarrow M^\top W$, $b \leftarrow b M$."""

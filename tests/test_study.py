@@ -118,3 +118,33 @@ def test_activations_notebook_runs_with_its_own_parameters(tmp_path):
     assert "quarot" in table and (out / "activations.png").stat().st_size > 10_000
     bad = run_cli("run", "params/activations.yaml", "--set", "layr=3")
     assert bad.returncode == 2 and "unknown parameter(s): layr" in bad.stderr
+
+
+def test_every_parameter_file_builds_its_grid():
+    "Each params/*.yaml names an existing notebook and a grid that validates (the GPU-sized files included)."
+    import yaml
+    from mxstudy.study import EVAL_KEYS, GRID_KEYS, OTHER_KEYS, grid_from_params
+    sizes = {}
+    for f in sorted((REPO / "params").glob("*.yaml")):
+        spec = yaml.safe_load(f.read_text())
+        assert (REPO / spec["notebook"]).exists(), f.name
+        grid_keys = {k: v for k, v in spec["parameters"].items() if k in GRID_KEYS + EVAL_KEYS + OTHER_KEYS}
+        sizes[f.stem] = len(grid_from_params(grid_keys))
+        described = [int(w) for w in spec["description"].replace(":", " ").split() if w.isdigit()]
+        if " rows" in spec["description"]:   # a description that counts its rows counts them right
+            assert sizes[f.stem] in described, (f.name, sizes[f.stem], described)
+    assert sizes["rq4_quick"] == 33 and sizes["rq2_complete"] == 201 and sizes["decomposition_extended"] == 97
+
+
+def test_scale_variants_run_through_the_cli(tmp_path):
+    "A format family with options (RQ4's scale variants) is one flag; a bad option is one error line before loading."
+    r = run_cli("eval", "--model", "tiny-llama", "--scheme", "w4a4", "--format", "mxfp:scale=fp32", "--tasks", "ppl",
+                "--seqlen", "32", "--ppl-windows", "2", "--no-store", "--json", "--quiet")
+    assert r.returncode == 0, r.stderr[-2000:]
+    out = json.loads(r.stdout)
+    assert out["info"]["scheme"]["weight"] == "mxfp4:scale=fp32" and out["info"]["scheme"]["act"] == "mxfp4:scale=fp32"
+    r = run_cli("eval", "--scheme", "w4a4", "--w", "mxfp4:scale=fp32", "--a", "mxfp4:scale=fp32", "--model", "tiny-llama",
+                "--tasks", "ppl", "--seqlen", "32", "--ppl-windows", "2", "--no-store", "--json", "--quiet")
+    assert r.returncode == 0 and json.loads(r.stdout)["ppl"] == out["ppl"], r.stderr[-2000:]
+    bad = run_cli("eval", "--scheme", "w4a4", "--format", "mxfp:scael=fp32")
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "bad option" in bad.stderr
