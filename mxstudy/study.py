@@ -415,10 +415,11 @@ def progress_to_terminal(path: Optional[str] = None):
     """Send progress bars (ours and lm-eval's, all written to `sys.stderr`) to `path` instead of into the notebook.
     `mxstudy run` passes its own stderr (`/proc/<pid>/fd/2`), so an executed notebook stays readable and the terminal
     that runs the grid shows the progress; the kernel's own stderr would not do, since ipykernel forwards that file
-    descriptor into the notebook. Without a path (JupyterLab) nothing changes; an unusable path hides the bars."""
+    descriptor into the notebook. Without a path (JupyterLab) nothing changes; an unusable path hides the bars.
+    Appends: a log file that `mxstudy run ... 2> log` writes to keeps what came before."""
     import contextlib
     if path is None: yield; return
-    try: stream = open(path, "w", buffering=1)
+    try: stream = open(path, "a", buffering=1)
     except OSError: stream = open(os.devnull, "w")
     try:
         with contextlib.redirect_stderr(stream): yield
