@@ -128,6 +128,8 @@ def test_every_parameter_file_builds_its_grid():
     for f in sorted((REPO / "params").glob("*.yaml")):
         spec = yaml.safe_load(f.read_text())
         assert (REPO / spec["notebook"]).exists(), f.name
+        cells = json.loads((REPO / spec["notebook"]).read_text())["cells"]   # papermill injects after the tagged cell;
+        assert any("parameters" in c["metadata"].get("tags", []) for c in cells), spec["notebook"]   # untagged, it is overridden
         grid_keys = {k: v for k, v in spec["parameters"].items() if k in GRID_KEYS + EVAL_KEYS + OTHER_KEYS}
         sizes[f.stem] = len(grid_from_params(grid_keys))
         described = [int(w) for w in spec["description"].replace(":", " ").split() if w.isdigit()]
