@@ -262,7 +262,7 @@ def activation_figure(inputs: dict, path, title: str = ""):
         left.bar(np.arange(len(a)), a, width=1.0, color=sns.color_palette()[0], linewidth=0)
         left.set_ylabel(label, rotation=0, ha="right", va="center"); left.set_xlim(0, len(a))
         sns.histplot(x.flatten()[:: max(1, x.numel() // 200_000)].numpy(), bins=120, ax=right, log_scale=(False, True),
-                     element="step", fill=True)
+                     element="step", fill=False)   # a filled step on a log axis closes along a slanted baseline
         right.set_ylabel("")
     axes[0][0].set_title("per-channel max |x| over tokens"); axes[0][1].set_title("values (log count)")
     axes[-1][0].set_xlabel("input channel"); axes[-1][1].set_xlabel("x")

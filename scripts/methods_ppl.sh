@@ -3,8 +3,8 @@
 # tokens and the same calibration (16 x 512 tokens, seed 0): the method tables of the README (rotation and affine
 # methods) and of the method notebooks. Usage (from the repository root):
 #   scripts/methods_ppl.sh [STORE] ROW...     e.g. scripts/methods_ppl.sh /tmp/methods.sqlite mxfp4_rtn int4_quarot_gptq
-# A row is FORMAT_RECIPE: FORMAT is bf16 (no quantization), mxfp4 (W4A4 MXFP4) or int4 (W4A4 INT4: per-channel
-# weights, per-token activations); RECIPE is the method with '+' written '_' (quarot_gptq = quarot+gptq).
+# A row is FORMAT_RECIPE: FORMAT is bf16 (no quantization), mxfp4 (W4A4 MXFP4), int4 (W4A4 INT4: per-channel
+# weights, per-token activations) or w4a16-mxfp4 (MXFP4 weights only); RECIPE is the method with '+' written '_' (quarot_gptq = quarot+gptq).
 # Each call is wrapped in /usr/bin/time for its CPU seconds; JSON, log and time files go to $OUT
 # (default outputs/methods_ppl). Set OMP_NUM_THREADS (default 2) and MXSTUDY (default mxstudy).
 set -u
@@ -19,7 +19,8 @@ for name in "$@"; do
     bf16) scheme="--scheme bf16" ;;
     mxfp4) scheme="--scheme w4a4" ;;
     int4) scheme="--scheme w4a4 --format int" ;;
-    *) echo "$name: unknown format '$fmt' (valid: bf16, mxfp4, int4)" >&2; exit 2 ;;
+    w4a16-mxfp4) scheme="--scheme w4a16" ;;
+    *) echo "$name: unknown format '$fmt' (valid: bf16, mxfp4, int4, w4a16-mxfp4)" >&2; exit 2 ;;
   esac
   /usr/bin/time -f "cpu_user_s=%U cpu_sys_s=%S wall_s=%e maxrss_kb=%M" -o "$OUT/$name.time" \
     $MX eval $scheme --method "$method" $COMMON > "$OUT/$name.json" 2> "$OUT/$name.log"

@@ -9,7 +9,7 @@ import pandas as pd
 
 from mxstudy.report import METHOD_ORDER
 
-FORMATS = {"bf16": "BF16 (transform only)", "int4": "W4A4 INT4", "mxfp4": "W4A4 MXFP4"}
+FORMATS = {"bf16": "BF16 (transform only)", "w4a16-mxfp4": "W4A16 MXFP4", "int4": "W4A4 INT4", "mxfp4": "W4A4 MXFP4"}
 
 
 def main(folder: str = "outputs/methods_ppl") -> pd.DataFrame:
