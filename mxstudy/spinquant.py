@@ -1,5 +1,5 @@
-r"""SpinQuant (Liu et al., 2024) keeps QuaRot's rotation structure but **learns** the two rotations that are folded into
-the weights — R1 (the residual stream, $d\times d$) and R2 (one $d_h\times d_h$ per layer, on values and the
+"""SpinQuant (Liu et al., 2024) keeps QuaRot's rotation structure but **learns** the two rotations that are folded into
+the weights — R1 (the residual stream, d × d) and R2 (one d_h × d_h per layer, on values and the
 attention output) — so that the *quantized* model predicts the calibration text as well as possible. The online
 Hadamards R3 (queries and keys, when the KV cache is quantized) and R4 (before `down_proj`) stay fixed, as in QuaRot."""
 

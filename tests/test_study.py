@@ -150,3 +150,13 @@ def test_scale_variants_run_through_the_cli(tmp_path):
     assert r.returncode == 0 and json.loads(r.stdout)["ppl"] == out["ppl"], r.stderr[-2000:]
     bad = run_cli("eval", "--scheme", "w4a4", "--format", "mxfp:scael=fp32")
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "bad option" in bad.stderr
+
+
+def test_package_imports_without_warnings():
+    "nbdev writes the modules' summaries into mxstudy/__init__.py as a plain docstring: a backslash there is a bug."
+    r = subprocess.run([sys.executable, "-W", "error", "-c", "import ast, pathlib, mxstudy; "
+                        "compile(pathlib.Path(mxstudy.__file__).read_text(), '__init__.py', 'exec')"],
+                       cwd=REPO, capture_output=True, text=True, env=ENV)
+    assert r.returncode == 0, r.stderr[-2000:]
+    doc = (REPO / "mxstudy" / "__init__.py").read_text().split('"""')[1]
+    assert "\\" not in doc, "a backslash in a module summary ('\\t' of '\\times' is a tab): write the formula plainly"
