@@ -264,7 +264,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                   'mxstudy.ostquant.OSTScales': ('ostquant.html#ostscales', 'mxstudy/ostquant.py'),
                                   'mxstudy.ostquant.OSTScales.__init__': ('ostquant.html#ostscales.__init__', 'mxstudy/ostquant.py'),
                                   'mxstudy.ostquant.OSTScales.scale': ('ostquant.html#ostscales.scale', 'mxstudy/ostquant.py'),
-                                  'mxstudy.ostquant._group_key': ('ostquant.html#_group_key', 'mxstudy/ostquant.py'),
+                                  'mxstudy.ostquant._scaled_groups': ('ostquant.html#_scaled_groups', 'mxstudy/ostquant.py'),
                                   'mxstudy.ostquant.fold_scales': ('ostquant.html#fold_scales', 'mxstudy/ostquant.py'),
                                   'mxstudy.ostquant.kl_top_fn': ('ostquant.html#kl_top_fn', 'mxstudy/ostquant.py'),
                                   'mxstudy.ostquant.kl_top_loss': ('ostquant.html#kl_top_loss', 'mxstudy/ostquant.py'),

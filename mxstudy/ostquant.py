@@ -15,7 +15,7 @@ import torch.nn.functional as F
 
 from .methods import quantization_disabled
 from .models import _decoder_layers_path
-from .smoothing import InputGroup, fold_channel_scale, input_groups
+from .smoothing import fold_channel_scale, input_groups
 from .spinquant import SpinQuant, TrainLinear
 
 # %% auto #0
@@ -34,8 +34,11 @@ class ChannelScale(nn.Module):
         return y / self.scale_fn().to(y.dtype)
 
 
-def _group_key(layer_index: int, group: InputGroup) -> str:
-    return f"l{layer_index}_" + next(iter(group.linears)).replace(".", "_")
+def _scaled_groups(model: nn.Module):
+    "(layer index, key, InputGroup) for every foldable input group of every decoder layer (the scales' one index)."
+    for i, layer in enumerate(model.get_submodule(_decoder_layers_path(model))):
+        for g in input_groups(layer, model.config):
+            yield i, f"l{i}_" + next(iter(g.linears)).replace(".", "_"), g
 
 
 class OSTScales(nn.Module):
@@ -44,12 +47,8 @@ class OSTScales(nn.Module):
     stored as log s (s > 0 by construction, s = 1 at start)."""
     def __init__(self, model: nn.Module):
         super().__init__()
-        cfg = model.config
-        self.log_s = nn.ParameterDict()
-        for i, layer in enumerate(model.get_submodule(_decoder_layers_path(model))):
-            for g in input_groups(layer, cfg):
-                n = next(iter(g.linears.values())).weight.shape[1]
-                self.log_s[_group_key(i, g)] = nn.Parameter(torch.zeros(n))
+        self.log_s = nn.ParameterDict({key: nn.Parameter(torch.zeros(next(iter(g.linears.values())).weight.shape[1]))
+                                       for _, key, g in _scaled_groups(model)})
 
     def scale(self, key: str) -> torch.Tensor: return self.log_s[key].exp()
 
@@ -60,31 +59,28 @@ def scale_replacements(model: nn.Module, scales: OSTScales, forms: dict) -> dict
     (a norm online through `ChannelScale`, V's rows and bias in its training form)."""
     prefix = _decoder_layers_path(model)
     forms = dict(forms)
-    for i, layer in enumerate(model.get_submodule(prefix)):
-        for g in input_groups(layer, model.config):
-            s = lambda key=_group_key(i, g): scales.scale(key)
-            for name in g.linears:
-                t = forms[f"{prefix}.{i}.{name}"]
-                forms[f"{prefix}.{i}.{name}"] = TrainLinear(t.q, lambda f=t.weight_fn, s=s: f() * s(), t.bias_fn, t.quantize_weight)
-            prev = next(n for n, m in layer.named_modules() if m is g.prev)
-            path = f"{prefix}.{i}.{prev}"
-            if g.prev_kind == "linear":        # V -> O: V's output rows (and bias) divided by s
-                t = forms[path]
-                bias = t.bias_fn if t.bias_fn is not None else ((lambda b=t.q.bias: b) if t.q.bias is not None else None)
-                forms[path] = TrainLinear(t.q, lambda f=t.weight_fn, s=s: f() / s().unsqueeze(1),
-                                          None if bias is None else (lambda b=bias, s=s: b() / s()), t.quantize_weight)
-            else:
-                if path in forms: raise ValueError(f"ostquant: {path} already has a training form")
-                forms[path] = ChannelScale(g.prev, s)
+    for i, key, g in _scaled_groups(model):
+        s = lambda key=key: scales.scale(key)
+        for name in g.linears:
+            t = forms[f"{prefix}.{i}.{name}"]
+            forms[f"{prefix}.{i}.{name}"] = TrainLinear(t.q, lambda f=t.weight_fn, s=s: f() * s(), t.bias_fn, t.quantize_weight)
+        path = next(n for n, m in model.named_modules() if m is g.prev)
+        if g.prev_kind == "linear":        # V -> O: V's output rows (and bias) divided by s
+            t = forms[path]
+            bias = t.bias_fn if t.bias_fn is not None else ((lambda b=t.q.bias: b) if t.q.bias is not None else None)
+            forms[path] = TrainLinear(t.q, lambda f=t.weight_fn, s=s: f() / s().unsqueeze(1),
+                                      None if bias is None else (lambda b=bias, s=s: b() / s()), t.quantize_weight)
+        else:
+            if path in forms: raise ValueError(f"ostquant: {path} already has a training form")
+            forms[path] = ChannelScale(g.prev, s)
     return forms
 
 
 @torch.no_grad()
 def fold_scales(model: nn.Module, scales: OSTScales) -> None:
     "Fold the learned scales into the producers and the readers' columns (`fold_channel_scale`), after the rotations."
-    for i, layer in enumerate(model.get_submodule(_decoder_layers_path(model))):
-        for g in input_groups(layer, model.config):
-            fold_channel_scale(g, scales.scale(_group_key(i, g)).detach())
+    for _, key, g in _scaled_groups(model):
+        fold_channel_scale(g, scales.scale(key).detach())
 
 # %% ../nbs/27_ostquant.ipynb #c2a2028d
 def kl_top_loss(logits: torch.Tensor, top_index: torch.Tensor, top_logits: torch.Tensor) -> torch.Tensor:
