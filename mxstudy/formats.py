@@ -355,7 +355,7 @@ _MX_BASES = {"mxfp4": "fp4_e2m1", "mxfp6": "fp6_e2m3", "mxfp6_e2m3": "fp6_e2m3",
 _FP_BASES = {"fp4": "fp4_e2m1", "fp4_e2m1": "fp4_e2m1", "fp6_e2m3": "fp6_e2m3", "fp6_e3m2": "fp6_e3m2",
              "fp8": "fp8_e4m3", "fp8_e4m3": "fp8_e4m3", "fp8_e5m2": "fp8_e5m2"}
 _OPTION_KEYS = {"scale": "scale_mode", "round": "rounding", "rounding": "rounding", "block": "block_size",
-                "prescale": "prescale", "clip": "clip_ratio", "mse": "mse_clip", "axis": "axis"}
+                "prescale": "prescale", "clip": "clip_ratio", "mse": "mse_clip", "axis": "axis", "sym": "symmetric"}
 _SPEC_HELP = ("valid: " + ", ".join(list(_MX_BASES) + ["nvfp4"]) + ", int<2-8>|fp4|fp6_e2m3|fp6_e3m2|fp8|fp8_e5m2"
               "[_tensor|_channel|_token|_g<N>][_asym][_mse][_clip<r>], " + ", ".join(FULL_PRECISION)
               + "; options after ':' as key=value with keys " + ", ".join(_OPTION_KEYS))
@@ -402,6 +402,12 @@ def parse_spec(name: Union[str, QuantSpec, None]) -> Optional[QuantSpec]:
         elif field_name == "mse_clip": v = v in ("1", "true", "yes")
         elif field_name == "axis": v = int(v)
         elif field_name == "prescale": v = None if v in ("none", "") else v
+        elif field_name == "symmetric":   # switches the integer grid too: sint<b> (symmetric) <-> uint<b> + zero point
+            if v not in ("0", "1", "true", "false", "yes", "no"): raise ValueError(f"sym must be 0 or 1, not {v!r} (in {name!r})")
+            if not (spec.elem.is_int and spec.scale_mode == "fp32" and spec.elem.name[1:4] == "int"):
+                raise ValueError(f"sym applies to INT formats with float32 scales (int4_g128, int8_token), not {name!r}")
+            v = v in ("1", "true", "yes")
+            spec = replace(spec, elem=as_elem_format(f"{'s' if v else 'u'}int{spec.elem.bits}"))
         spec = replace(spec, **{field_name: v})
     return replace(spec, name=text)
 

@@ -15,7 +15,7 @@ import torch
 from .formats import ElemFormat, QuantSpec, as_elem_format, grid_values, quantize, _as_rows
 
 # %% auto #0
-__all__ = ['code_table', 'PackedMX', 'pack_mx']
+__all__ = ['code_table', 'PackedMX', 'pack_mx', 'bits_per_element']
 
 # %% ../nbs/01_packing.ipynb #b8fc34ab
 def code_table(fmt: Union[str, ElemFormat]) -> torch.Tensor:
@@ -75,3 +75,17 @@ def pack_mx(x: torch.Tensor, elem_format: Union[str, ElemFormat], *, block_size:
     e = torch.log2(scales.flatten()).round()
     scale_bytes = torch.where(scales.flatten().isnan(), 255, e + 127).to(torch.uint8)
     return PackedMX(codes, scale_bytes, f, block_size, axis, tuple(x.shape), x.dtype)
+
+# %% ../nbs/01_packing.ipynb #fe237c65
+def bits_per_element(spec: Union[str, QuantSpec, None], k: int, scale_bits: int = 16) -> float:
+    """Storage bits per element of format `spec` on a reduction axis of length `k`: element width plus the group's scale
+    (E8M0 byte for MX, E4M3 byte for NVFP4, `scale_bits` for float scales) and zero point (asymmetric), per element."""
+    from mxstudy.formats import parse_spec
+    spec = parse_spec(spec)
+    if spec is None: return 16.0   # BF16
+    if not (isinstance(k, int) and k > 0): raise ValueError(f"k (the reduction axis length) must be a positive int, not {k!r}")
+    g = {"row": k, "tensor": None}.get(spec.block_size, spec.block_size)
+    if g is None: return float(spec.elem.bits)
+    if spec.scale_mode in ("fp32",): per_group = scale_bits + (0 if spec.symmetric else spec.elem.bits)
+    else: per_group = 8   # power-of-two E8M0 (MX) or E4M3 (NVFP4) scale byte
+    return spec.elem.bits + per_group / g

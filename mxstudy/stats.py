@@ -18,8 +18,9 @@ import torch
 
 # %% auto #0
 __all__ = ['CHOICE_CHARS', 'NO_CHOICE', 'BAND_SEP', 'encode_bits', 'decode_bits', 'encode_choices', 'decode_choices',
-           'paired_bootstrap', 'flips', 'flips_by_task', 'regime_band', 'is_determined', 'mean_ci', 'mean_sd',
-           'topk_logprobs', 'kl_from_topk', 'kl_full', 'tail_samples']
+           'paired_bootstrap', 'resampled_recovery', 'pearson_interval', 'flips', 'flips_by_task', 'regime_band',
+           'is_determined', 'mean_ci', 'ppl_ratio_ci', 'resampled_means', 'mean_sd', 'topk_logprobs', 'kl_from_topk',
+           'kl_full', 'tail_samples']
 
 # %% ../nbs/15_stats.ipynb #371ecedc
 CHOICE_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz"   # choice index i is CHOICE_CHARS[i]
@@ -104,6 +105,16 @@ def _correctness(task: str, values) -> np.ndarray:
     return a.astype(np.float64)
 
 
+def _stratified_averages(rng: np.random.Generator, strata: Mapping[str, Sequence[np.ndarray]], n_resamples: int) -> list[np.ndarray]:
+    """Resampled unweighted averages over strata of each array's mean: `strata` maps a stratum (task) to arrays of equal
+    length (one per model), resampled with shared indices; strata in sorted order, so dict order never matters."""
+    names = sorted(strata)
+    sums = [np.zeros(n_resamples) for _ in strata[names[0]]]
+    for t in names:
+        for s, m in zip(sums, _resampled_means(rng, strata[t], n_resamples)): s += m
+    return [s / len(names) for s in sums]
+
+
 def _same_tasks(base: Mapping, quant: Mapping) -> list[str]:
     "Task names of `base` (its order), after checking that `quant` has exactly the same ones."
     if set(base) != set(quant):
@@ -125,19 +136,57 @@ def paired_bootstrap(base: Mapping[str, Sequence], quant: Mapping[str, Sequence]
     avg_b = float(np.mean([b[t].mean() for t in tasks]))
     avg_q = float(np.mean([q[t].mean() for t in tasks]))
     if not avg_b > 0: raise ValueError("the baseline average is 0: recovery is undefined")
-    rng = np.random.default_rng(seed)
-    sum_b, sum_q = np.zeros(n_resamples), np.zeros(n_resamples)
-    for t in sorted(tasks):   # a fixed order: the result does not depend on the dicts' order
-        mb, mq = _resampled_means(rng, [b[t], q[t]], n_resamples)
-        sum_b += mb; sum_q += mq
-    res_b, res_q = sum_b / len(tasks), sum_q / len(tasks)
-    with np.errstate(divide="ignore", invalid="ignore"):   # a resample with baseline average 0 (tiny inputs only)
-        rec = 100.0 * res_q / res_b
+    res_b, res_q = _stratified_averages(np.random.default_rng(seed), {t: [b[t], q[t]] for t in tasks}, n_resamples)
+    if not (res_b > 0).all():   # a resample with baseline average 0 (a handful of documents): recovery is undefined there
+        raise ValueError(f"the baseline average is 0 in {int((res_b <= 0).sum())} of {n_resamples} resamples: too few documents for a recovery interval")
+    rec = 100.0 * res_q / res_b
     rec_lo, rec_hi = _interval(rec, confidence)
     d_lo, d_hi = _interval(100.0 * (res_q - res_b), confidence)
     return dict(recovery=100.0 * avg_q / avg_b, recovery_lo=rec_lo, recovery_hi=rec_hi,
                 delta=100.0 * (avg_q - avg_b), delta_lo=d_lo, delta_hi=d_hi,
                 n_docs={t: len(b[t]) for t in tasks}, n_resamples=int(n_resamples), seed=seed, confidence=confidence)
+
+# %% ../nbs/15_stats.ipynb #ad6309f6
+def resampled_recovery(base: Mapping[str, Sequence], rows: Mapping[str, Mapping[str, Sequence]], n_resamples: int = 1000,
+                       seed: int = 0) -> dict[str, np.ndarray]:
+    """{row name: its recovery % in each of `n_resamples` task-stratified document resamples}, every row resampled
+    with the same indices as `base` (per-task per-document 0/1, as in `paired_bootstrap`)."""
+    _check_confidence(0.95, n_resamples)
+    if not rows: raise ValueError("no rows")
+    names = list(rows)
+    tasks = _same_tasks(base, base)
+    for name in names: _same_tasks(base, rows[name])
+    b = {t: _correctness(t, base[t]) for t in tasks}
+    q = {name: {t: _correctness(t, rows[name][t]) for t in tasks} for name in names}
+    for name in names:
+        for t in tasks:
+            if len(q[name][t]) != len(b[t]): raise ValueError(f"row {name!r}, task {t!r}: {len(q[name][t])} documents, base {len(b[t])}")
+    res = _stratified_averages(np.random.default_rng(seed), {t: [b[t]] + [q[n][t] for n in names] for t in tasks}, n_resamples)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {name: 100.0 * r / res[0] for name, r in zip(names, res[1:])}
+
+
+def pearson_interval(x: Sequence[float], y: Sequence[float], x_samples: np.ndarray, y_samples: np.ndarray,
+                     confidence: float = 0.95) -> dict:
+    """Pearson correlation of curves `x` and `y` (m points each) with the percentile interval of the correlations of
+    their resampled curves `x_samples`, `y_samples` (m x B: point j in resample r, paired across x and y); `samples`: the
+    B resampled correlations (to average over pairs of models)."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    xs, ys = np.asarray(x_samples, dtype=np.float64), np.asarray(y_samples, dtype=np.float64)
+    if x.ndim != 1 or x.shape != y.shape or len(x) < 3: raise ValueError(f"need two curves of the same length >= 3, not {x.shape} and {y.shape}")
+    if xs.shape != ys.shape or xs.ndim != 2 or xs.shape[0] != len(x):
+        raise ValueError(f"samples must both be ({len(x)}, resamples), not {xs.shape} and {ys.shape}")
+    _check_confidence(confidence, xs.shape[1])
+    def corr(a, b):   # along axis 0 (the curve's points)
+        a, b = a - a.mean(0), b - b.mean(0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (a * b).sum(0) / np.sqrt((a * a).sum(0) * (b * b).sum(0))
+    samples = corr(xs, ys)   # NaN where a resampled curve is constant
+    finite = samples[np.isfinite(samples)]
+    if finite.size == 0: raise ValueError("every resampled curve is constant: the correlation is undefined")
+    lo, hi = _interval(finite, confidence)
+    return dict(r=float(corr(x, y)), lo=lo, hi=hi, n_points=len(x), n_resamples=int(xs.shape[1]), confidence=confidence,
+                samples=samples)
 
 # %% ../nbs/15_stats.ipynb #41b24bb5
 def _as_choices(x) -> np.ndarray:
@@ -199,6 +248,26 @@ def mean_ci(values: Sequence[float], n_resamples: int = 1000, seed: int = 0,
     a = _values(values)
     lo, hi = _interval(_resampled_means(np.random.default_rng(seed), [a], n_resamples)[0], confidence)
     return float(a.mean()), lo, hi
+
+
+def ppl_ratio_ci(base_window_nll: Sequence[float], quant_window_nll: Sequence[float], n_resamples: int = 1000, seed: int = 0,
+                 confidence: float = 0.95) -> tuple[float, float, float]:
+    """(100 PPL_q / PPL_b, lo, hi) on the same windows of equal length: 100 exp(mean of the per-window NLL differences),
+    with the bootstrap interval of that mean (windows resampled, the same windows for both models)."""
+    b, q = _values(base_window_nll), _values(quant_window_nll)
+    if b.shape != q.shape: raise ValueError(f"base has {b.size} windows, quant {q.size}: not the same windows")
+    return tuple(100.0 * math.exp(v) for v in mean_ci(q - b, n_resamples, seed, confidence))
+
+
+def resampled_means(rows: Mapping[str, Sequence[float]], n_resamples: int = 1000, seed: int = 0) -> dict[str, np.ndarray]:
+    """{row name: its mean in each of `n_resamples` resamples}, all rows (per-window values of equal length: window NLL,
+    window KL) resampled with the same indices; the same draws as `mean_ci` and `ppl_ratio_ci` with the same seed."""
+    _check_confidence(0.95, n_resamples)
+    if not rows: raise ValueError("no rows")
+    names = list(rows)
+    vals = [_values(rows[n]) for n in names]
+    if len({v.size for v in vals}) != 1: raise ValueError(f"rows must have the same number of windows, not {[v.size for v in vals]}")
+    return dict(zip(names, _resampled_means(np.random.default_rng(seed), vals, n_resamples)))
 
 
 def mean_sd(values: Sequence[float]) -> tuple[float, Optional[float]]:
