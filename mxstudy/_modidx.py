@@ -24,6 +24,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                              'mxstudy.cli.cmd_run': ('cli.html#cmd_run', 'mxstudy/cli.py'),
                              'mxstudy.cli.cmd_store': ('cli.html#cmd_store', 'mxstudy/cli.py'),
                              'mxstudy.cli.config_from_args': ('cli.html#config_from_args', 'mxstudy/cli.py'),
+                             'mxstudy.cli.has_parameters_cell': ('cli.html#has_parameters_cell', 'mxstudy/cli.py'),
                              'mxstudy.cli.load_params': ('cli.html#load_params', 'mxstudy/cli.py'),
                              'mxstudy.cli.main': ('cli.html#main', 'mxstudy/cli.py'),
                              'mxstudy.cli.notebook_only_parameters': ('cli.html#notebook_only_parameters', 'mxstudy/cli.py'),

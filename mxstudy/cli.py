@@ -20,7 +20,7 @@ from typing import Optional
 
 # %% auto #0
 __all__ = ['DEFAULT_STORE', 'build_parser', 'config_from_args', 'result_json', 'baseline_row', 'cmd_eval', 'load_params',
-           'notebook_only_parameters', 'cmd_run', 'cmd_store', 'cmd_list', 'main']
+           'notebook_only_parameters', 'has_parameters_cell', 'cmd_run', 'cmd_store', 'cmd_list', 'main']
 
 # %% ../nbs/31_cli.ipynb #d4ea3286
 DEFAULT_STORE = "cache/results.sqlite"
@@ -200,6 +200,11 @@ def notebook_only_parameters(nb: Path) -> set:
     return set(pm.inspect_notebook(str(nb))) - set(GRID_KEYS + EVAL_KEYS + OTHER_KEYS + PARAM_NAMES)
 
 
+def has_parameters_cell(nb: Path) -> bool:
+    "Whether the notebook has a cell tagged `parameters` (without one, papermill injects the parameters and then the notebook's own defaults override them)."
+    return any("parameters" in c.get("metadata", {}).get("tags", []) for c in json.loads(Path(nb).read_text())["cells"])
+
+
 def cmd_run(args) -> int:
     from mxstudy.study import grid_from_params
     from mxstudy.models import repo_root
@@ -214,6 +219,7 @@ def cmd_run(args) -> int:
     check_device(params.get("device", "cpu"))
     nb = root / spec["notebook"]
     if not nb.exists(): raise ValueError(f"notebook {nb} not found")
+    if not has_parameters_cell(nb): raise ValueError(f"{nb} has no cell tagged 'parameters': papermill would run the notebook's own defaults, not {args.params}")
     configs = grid_from_params({k: v for k, v in params.items() if k not in notebook_only_parameters(nb)})
     print(f"{args.params}: {len(configs)} configurations -> {out_dir}", flush=True)
     _ensure_kernel(args.kernel)
