@@ -263,6 +263,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                     'mxstudy.multimodal.QuantizedVLM': ('multimodal.html#quantizedvlm', 'mxstudy/multimodal.py'),
                                     'mxstudy.multimodal.QuantizedVLM.__init__': ( 'multimodal.html#quantizedvlm.__init__',
                                                                                   'mxstudy/multimodal.py'),
+                                    'mxstudy.multimodal.QuantizedVLM._generate': ( 'multimodal.html#quantizedvlm._generate',
+                                                                                   'mxstudy/multimodal.py'),
                                     'mxstudy.multimodal.QuantizedVLM._inputs': ( 'multimodal.html#quantizedvlm._inputs',
                                                                                  'mxstudy/multimodal.py'),
                                     'mxstudy.multimodal.QuantizedVLM._prompt': ( 'multimodal.html#quantizedvlm._prompt',

@@ -235,22 +235,31 @@ class QuantizedVLM(_LMMSBase):
 
     @torch.no_grad()
     def generate_until(self, requests) -> list[str]:
+        "Greedy answers, in request order; a batch only holds requests with the same generation kwargs (tasks differ)."
+        groups = {}
+        for i, r in enumerate(requests): groups.setdefault(json.dumps(r.args[1] or {}, sort_keys=True, default=str), []).append(i)
+        out = [None] * len(requests)
+        for members in groups.values():
+            for start in range(0, len(members), self.batch_size):
+                idx = members[start:start + self.batch_size]
+                for i, text in zip(idx, self._generate([requests[i].args for i in idx])): out[i] = text
+        return out
+
+    def _generate(self, chunk: list) -> list[str]:
+        "One batch of generate_until argument tuples sharing their generation kwargs (greedy: sampling options are ignored)."
+        visuals = [self._visuals(*a[2:6]) for a in chunk]
+        kwargs = dict(chunk[0][1] or {})
+        until = kwargs.pop("until", None) or []
+        until = [until] if isinstance(until, str) else list(until)
+        max_new = int(kwargs.pop("max_new_tokens", self.max_new_tokens))
+        inputs = self._inputs([self._prompt(a[0], len(v)) for a, v in zip(chunk, visuals)], visuals)
+        ids = self._model.generate(**inputs, max_new_tokens=max_new, do_sample=False, pad_token_id=self.tokenizer.pad_token_id)
         out = []
-        for start in range(0, len(requests), self.batch_size):
-            chunk = [r.args for r in requests[start:start + self.batch_size]]
-            visuals = [self._visuals(*a[2:6]) for a in chunk]
-            kwargs = dict(chunk[0][1] or {})
-            until = kwargs.pop("until", None) or []
-            until = [until] if isinstance(until, str) else list(until)
-            max_new = int(kwargs.pop("max_new_tokens", self.max_new_tokens))
-            inputs = self._inputs([self._prompt(a[0], len(v)) for a, v in zip(chunk, visuals)], visuals)
-            ids = self._model.generate(**inputs, max_new_tokens=max_new, do_sample=False,
-                                       pad_token_id=self.tokenizer.pad_token_id)
-            for row in ids[:, inputs["input_ids"].shape[1]:]:
-                text = self.tokenizer.decode(row, skip_special_tokens=True)
-                for stop in until:
-                    if stop: text = text.split(stop)[0]
-                out.append(text)
+        for row in ids[:, inputs["input_ids"].shape[1]:]:
+            text = self.tokenizer.decode(row, skip_special_tokens=True)
+            for stop in until:
+                if stop: text = text.split(stop)[0]
+            out.append(text)
         return out
 
     @torch.no_grad()
