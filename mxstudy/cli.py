@@ -34,6 +34,8 @@ def _eval_parser(sub):
     p.add_argument("--w", dest="weight", help="explicit weight format, e.g. mxfp4, int4_g128_asym, nvfp4 (overrides --scheme)")
     p.add_argument("--a", dest="act", help="explicit activation format, e.g. mxfp8, int8_token")
     p.add_argument("--kv", help="explicit KV-cache format, e.g. mxfp8")
+    p.add_argument("--vit-scheme", help="vision-language models: setting of the vision tower and projector (w8a8, w4a16, bf16, ...; family from --format); selects the multimodal path (lmms-eval tasks) [tower in full precision]")
+    p.add_argument("--visual-act", help="vision-language models: activation format of the image-token rows of the language model's linears (mxfp8, bf16, ...) [as the text rows]")
     p.add_argument("--method", default="rtn", help="recipe in application order joined by '+': rtn, gptq, smoothquant+gptq, ... [rtn]")
     p.add_argument("--method-arg", action="append", default=[], metavar="STEP.KEY=VALUE", help="method argument, e.g. smoothquant.alpha=0.6 (repeatable)")
     p.add_argument("--tasks", default="ppl", help="comma-separated: ppl, ppl_lambada, arc_easy, arc_challenge, hellaswag, piqa, winogrande, boolq, sst2, mmlu, lambada [ppl]")
@@ -151,6 +153,9 @@ def baseline_row(cfg, store) -> Optional[dict]:
 
 
 def cmd_eval(args) -> int:
+    from mxstudy.multimodal import VLM_MODELS, cmd_eval_vlm
+    if args.vit_scheme is not None or args.visual_act is not None or args.model in VLM_MODELS:
+        return cmd_eval_vlm(args)   # vision-language model: lmms-eval tasks, not stored (see 19_multimodal)
     from mxstudy.study import ModelPool, ResultsStore, check_device, evaluate_config, validate_config
     cfg = config_from_args(args)
     validate_config(cfg)
@@ -282,6 +287,9 @@ def cmd_list(args) -> int:
     from mxstudy.scorer import SCORERS
     print("scorers:  " + ", ".join(SCORERS) + "; devices: cpu, cuda")
     print("tasks:    " + ", ".join(list(PPL_TASKS) + list(TASKS)))
+    from mxstudy.multimodal import SYNTHETIC_TASKS, VLM_MODELS
+    print("vlm:      --model " + ", ".join(VLM_MODELS) + " (or an HF id) with --vit-scheme / --visual-act; lmms-eval tasks "
+          + ", ".join(SYNTHETIC_TASKS) + " (offline) or any lmms-eval task name (make vlm)")
     return 0
 
 

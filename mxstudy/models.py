@@ -354,7 +354,7 @@ def close_logits(a: torch.Tensor, b: torch.Tensor, rel: float = 1e-4) -> float:
     return err
 
 # %% ../nbs/10_models.ipynb #54ef2059
-_LAYER_PATHS = ("model.layers", "model.language_model.layers", "language_model.model.layers",
+_LAYER_PATHS = ("model.layers", "model.language_model.layers", "model.text_model.layers", "language_model.model.layers",
                 "model.language_model.model.layers", "layers", "model.decoder.layers", "transformer.h")
 
 

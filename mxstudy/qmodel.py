@@ -113,6 +113,7 @@ class QLinear(nn.Module):
         self.in_transform: Optional[nn.Module] = None  # online transform of the input (rotation, shift)
         self.lowrank: Optional[tuple] = None             # (A [out, k], B [k, in]) high-precision side branch
         self.observer: Optional[Callable] = None         # called as observer(self, x) with the pre-quantization input
+        self.act_router: Optional[Callable] = None       # act_router(x, act_spec): per-row formats (visual vs text tokens)
         self.weight_quantized = weight_spec is None
 
     @torch.no_grad()
@@ -127,7 +128,7 @@ class QLinear(nn.Module):
     def quantize_input(self, x: torch.Tensor) -> torch.Tensor:
         if self.in_transform is not None: x = self.in_transform(x)
         if self.observer is not None: self.observer(self, x)
-        return quantize(x, self.act_spec)
+        return quantize(x, self.act_spec) if self.act_router is None else self.act_router(x, self.act_spec)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         xq = self.quantize_input(x)
@@ -173,9 +174,11 @@ def linear_names(model: nn.Module) -> list[str]:
     return [n for n, m in model.named_modules() if isinstance(m, (nn.Linear, QLinear)) and n.startswith(prefix + ".")]
 
 
-def prepare_model(model: nn.Module, scheme: QuantScheme) -> nn.Module:
-    "Install QLinear modules and KV quantization for `scheme` (in place); weights are not quantized yet."
-    for name in linear_names(model):
+def prepare_model(model: nn.Module, scheme: QuantScheme, names: Optional[list[str]] = None) -> nn.Module:
+    """Install QLinear modules and KV quantization for `scheme` (in place); weights are not quantized yet.
+    `names`: the linear layers to install, default `linear_names(model)` (the decoder layers); the multimodal path
+    (`mxstudy.multimodal`) adds the vision tower's and the projector's, whose formats come from `scheme.overrides`."""
+    for name in (linear_names(model) if names is None else names):
         parent_name, _, child = name.rpartition(".")
         parent = model.get_submodule(parent_name)
         lin = getattr(parent, child)
