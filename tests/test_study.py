@@ -136,6 +136,7 @@ def test_every_parameter_file_builds_its_grid():
         if " rows" in spec["description"]:   # a description that counts its rows counts them right
             assert sizes[f.stem] in described, (f.name, sizes[f.stem], described)
     assert sizes["rq4_quick"] == 33 and sizes["rq2_complete"] == 201 and sizes["decomposition_extended"] == 97
+    assert sizes["reasoning"] == 9
 
 
 def test_scale_variants_run_through_the_cli(tmp_path):
