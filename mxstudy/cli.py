@@ -38,7 +38,7 @@ def _eval_parser(sub):
     p.add_argument("--visual-act", help="vision-language models: activation format of the image-token rows of the language model's linears (mxfp8, bf16, ...) [as the text rows]")
     p.add_argument("--method", default="rtn", help="recipe in application order joined by '+': rtn, gptq, smoothquant+gptq, ... [rtn]")
     p.add_argument("--method-arg", action="append", default=[], metavar="STEP.KEY=VALUE", help="method argument, e.g. smoothquant.alpha=0.6 (repeatable)")
-    p.add_argument("--tasks", default="ppl", help="comma-separated: ppl, ppl_lambada, arc_easy, arc_challenge, hellaswag, piqa, winogrande, boolq, sst2, mmlu, lambada [ppl]")
+    p.add_argument("--tasks", default="ppl", help="comma-separated: ppl, ppl_lambada, arc_easy, arc_challenge, hellaswag, piqa, winogrande, boolq, sst2, mmlu, lambada, gsm8k, gsm8k_bpb, math500_bpb [ppl]")
     p.add_argument("--limit", type=int, help="lm-eval documents per task (default: all)")
     p.add_argument("--seqlen", type=int, default=2048, help="perplexity window length [2048]")
     p.add_argument("--ppl-windows", type=int, help="cap on the number of perplexity windows (default: all)")
@@ -121,19 +121,27 @@ def config_from_args(args) -> "EvalConfig":
 
 def result_json(row: dict, baseline: Optional[dict] = None) -> dict:
     """The --json object: ppl and kl (first perplexity task), perplexity and kl per perplexity task, tasks
-    {task: {metric: value, ..., flips: % or None}} (flips against `baseline`, the BF16 row on the same documents),
-    config, info; per-document records stay in the store. `flips_note` says why flips are missing, if they are."""
-    from mxstudy.data import PPL_TASKS
-    from mxstudy.study import paired_comparison
+    {task: {metric: value, ..., flips: % or None}} (flips against `baseline`, the BF16 row on the same documents;
+    bits-per-byte tasks get `delta`, `delta_ci`, `rel`, `rel_ci` instead, see `study.paired_bpb`), config, info;
+    per-document records stay in the store. `flips_note` says why flips are missing, if they are."""
+    from mxstudy.data import BPB_TASKS, PPL_TASKS
+    from mxstudy.study import paired_bpb, paired_comparison
     m = row["metrics"]
     ppls = {t: v["ppl"] for t, v in m.items() if t in PPL_TASKS}
     kls = {t: v.get("kl") for t, v in m.items() if t in PPL_TASKS}
     tasks = {t: {k: x for k, x in v.items() if k != "docs"} for t, v in m.items() if t not in PPL_TASKS}
     out = dict(ppl=next(iter(ppls.values()), None), kl=next(iter(kls.values()), None), perplexity=ppls, kl_per_task=kls,
                tasks=tasks, config=row["config"], config_hash=row["config_hash"], info=row["info"])
-    if tasks:
-        paired = None if baseline is None else paired_comparison(row, baseline, list(tasks))
-        for t in tasks: tasks[t]["flips"] = None if paired is None else paired[f"{t}_flips"]
+    bpb_tasks = [t for t in tasks if t in BPB_TASKS]
+    paired_b = None if baseline is None or not bpb_tasks else paired_bpb(row, baseline, bpb_tasks)
+    for t in bpb_tasks:
+        if paired_b is not None:
+            tasks[t].update(delta=paired_b[f"{t}_delta"], delta_ci=[paired_b[f"{t}_delta_lo"], paired_b[f"{t}_delta_hi"]],
+                            rel=paired_b[f"{t}_rel"], rel_ci=[paired_b[f"{t}_rel_lo"], paired_b[f"{t}_rel_hi"]])
+    acc_tasks = [t for t in tasks if t not in BPB_TASKS]
+    if acc_tasks:
+        paired = None if baseline is None else paired_comparison(row, baseline, acc_tasks)
+        for t in acc_tasks: tasks[t]["flips"] = None if paired is None else paired[f"{t}_flips"]
         if paired is None:
             out["flips_note"] = ("no BF16 row scored on the same documents is in the store: run the same command with "
                                  "--scheme bf16 first" if baseline is None else "the BF16 row has no per-document records for these documents")
@@ -170,8 +178,10 @@ def cmd_eval(args) -> int:
             kl = out["kl_per_task"].get(t)
             print(f"  {t:<14} ppl {v:.3f}" + (f"  KL(BF16||model) {kl:.5f}" if kl is not None else ""))
         for t, v in out["tasks"].items():
-            print(f"  {t:<14} " + "  ".join(f"{k} {x:.4f}" for k, x in v.items() if isinstance(x, (int, float)) and not k.endswith("stderr"))
-                  + (f"  flips {v['flips']:.1f}%" if v.get("flips") is not None else ""))
+            print(f"  {t:<14} " + "  ".join(f"{k} {x:.4f}" for k, x in v.items() if isinstance(x, (int, float)) and not k.endswith("stderr")
+                                            and k not in ("flips", "delta", "rel"))
+                  + (f"  flips {v['flips']:.1f}%" if v.get("flips") is not None else "")
+                  + (f"  vs BF16 {v['rel']:+.2f}% [{v['rel_ci'][0]:+.2f}, {v['rel_ci'][1]:+.2f}]" if v.get("rel") is not None else ""))
         if "recovery" in out:
             lo, hi = out["recovery_ci"]
             print(f"  recovery {out['recovery']:.2f}% [{lo:.2f}, {hi:.2f}] ({out['regime']}), flips {out['flips']:.1f}%")

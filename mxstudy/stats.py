@@ -10,6 +10,7 @@ verdict into a *band* that says whether the data can tell lossless from fair fro
 # %% ../nbs/15_stats.ipynb #2d1874e0
 from __future__ import annotations
 
+import base64
 import math
 from typing import Mapping, Optional, Sequence, Union
 
@@ -18,9 +19,9 @@ import torch
 
 # %% auto #0
 __all__ = ['CHOICE_CHARS', 'NO_CHOICE', 'BAND_SEP', 'encode_bits', 'decode_bits', 'encode_choices', 'decode_choices',
-           'paired_bootstrap', 'resampled_recovery', 'pearson_interval', 'flips', 'flips_by_task', 'regime_band',
-           'is_determined', 'mean_ci', 'ppl_ratio_ci', 'resampled_means', 'mean_sd', 'topk_logprobs', 'kl_from_topk',
-           'kl_full', 'tail_samples']
+           'encode_floats', 'decode_floats', 'paired_bootstrap', 'resampled_recovery', 'pearson_interval', 'flips',
+           'flips_by_task', 'regime_band', 'is_determined', 'mean_ci', 'ppl_ratio_ci', 'resampled_means', 'mean_sd',
+           'topk_logprobs', 'kl_from_topk', 'kl_full', 'tail_samples']
 
 # %% ../nbs/15_stats.ipynb #371ecedc
 CHOICE_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz"   # choice index i is CHOICE_CHARS[i]
@@ -70,6 +71,22 @@ def decode_choices(s: str) -> np.ndarray:
     if (out == -2).any(): raise ValueError(f"not a choice character: {s[int(np.argmax(out == -2))]!r} (valid: {NO_CHOICE}{CHOICE_CHARS})")
     return out
 
+# %% ../nbs/15_stats.ipynb #41d223fd
+def encode_floats(values: Sequence[float]) -> str:
+    "Per-document real values as text: float32 little-endian, base64 (lossless for float32 values)."
+    a = np.asarray(values, dtype=np.float64)
+    if a.ndim != 1: raise ValueError(f"values must be a 1-D sequence, not shape {a.shape}")
+    if not np.isfinite(a).all(): raise ValueError(f"values must be finite; got {a[~np.isfinite(a)][0]!r}")
+    return base64.b64encode(a.astype("<f4").tobytes()).decode("ascii")
+
+
+def decode_floats(s: str) -> np.ndarray:
+    "float64 array from an `encode_floats` string."
+    try: raw = base64.b64decode(s.encode("ascii"), validate=True)
+    except (ValueError, UnicodeEncodeError): raise ValueError(f"not an encode_floats string: {s[:40]!r}") from None
+    if len(raw) % 4: raise ValueError(f"not an encode_floats string: {len(raw)} bytes is not a whole number of float32")
+    return np.frombuffer(raw, dtype="<f4").astype(np.float64)
+
 # %% ../nbs/15_stats.ipynb #53069d0c
 _BLOCK_ELEMENTS = 1 << 22   # indices drawn at a time (32 MiB of int64); does not change results
 
@@ -97,11 +114,11 @@ def _interval(samples: np.ndarray, confidence: float) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
-def _correctness(task: str, values) -> np.ndarray:
-    a = decode_bits(values) if isinstance(values, str) else np.asarray(values)
-    if a.ndim != 1 or a.size == 0: raise ValueError(f"task {task!r}: need a non-empty 1-D sequence of 0/1, not shape {a.shape}")
-    bad = ~np.isin(a, (0, 1))
-    if bad.any(): raise ValueError(f"task {task!r}: correctness must be 0/1 or bool; got {a[bad][0]!r}")
+def _correctness(task: str, values, binary: bool = True) -> np.ndarray:
+    a = (decode_bits(values) if binary else decode_floats(values)) if isinstance(values, str) else np.asarray(values)
+    if a.ndim != 1 or a.size == 0: raise ValueError(f"task {task!r}: need a non-empty 1-D sequence of {'0/1' if binary else 'numbers'}, not shape {a.shape}")
+    bad = ~np.isin(a, (0, 1)) if binary else ~np.isfinite(a.astype(np.float64))
+    if bad.any(): raise ValueError(f"task {task!r}: {'correctness must be 0/1 or bool' if binary else 'values must be finite'}; got {a[bad][0]!r}")
     return a.astype(np.float64)
 
 
@@ -125,12 +142,14 @@ def _same_tasks(base: Mapping, quant: Mapping) -> list[str]:
 
 
 def paired_bootstrap(base: Mapping[str, Sequence], quant: Mapping[str, Sequence], n_resamples: int = 1000,
-                     seed: int = 0, confidence: float = 0.95) -> dict:
-    "Recovery and accuracy delta of `quant` vs `base` (per-task per-document 0/1) with paired, task-stratified bootstrap intervals."
+                     seed: int = 0, confidence: float = 0.95, binary: bool = True) -> dict:
+    """Recovery and accuracy delta of `quant` vs `base` (per-task per-document 0/1) with paired, task-stratified bootstrap
+    intervals. `binary=False` accepts any real per-document values (bits per byte): `recovery` is then 100 x the ratio of
+    the means and `delta` 100 x their difference."""
     _check_confidence(confidence, n_resamples)
     tasks = _same_tasks(base, quant)
-    b = {t: _correctness(t, base[t]) for t in tasks}
-    q = {t: _correctness(t, quant[t]) for t in tasks}
+    b = {t: _correctness(t, base[t], binary) for t in tasks}
+    q = {t: _correctness(t, quant[t], binary) for t in tasks}
     for t in tasks:
         if len(b[t]) != len(q[t]): raise ValueError(f"task {t!r}: base has {len(b[t])} documents, quant {len(q[t])}")
     avg_b = float(np.mean([b[t].mean() for t in tasks]))

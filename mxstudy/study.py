@@ -25,14 +25,14 @@ from typing import Iterable, Optional
 
 import torch
 
-from .data import PPL_TASKS
+from .data import BPB_TASKS, PPL_TASKS
 
 # %% auto #0
 __all__ = ['EVAL_VERSION', 'DEVICES', 'SEED_VALUES', 'GRID_KEYS', 'EVAL_KEYS', 'OTHER_KEYS', 'PARAM_NAMES', 'EvalConfig',
            'validate_config', 'check_block_sizes', 'git_revision', 'package_versions', 'ResultsStore', 'check_device',
            'hardware_name', 'ModelPool', 'kl_reference', 'quantized_model', 'measure', 'evaluate_config',
-           'progress_to_terminal', 'run_grid', 'paired_comparison', 'summarize', 'seed_summary', 'params_from',
-           'grid_from_params']
+           'progress_to_terminal', 'run_grid', 'paired_comparison', 'paired_bpb', 'summarize', 'seed_summary',
+           'params_from', 'grid_from_params']
 
 # %% ../nbs/30_study.ipynb #dd07fc5d
 EVAL_VERSION = "3"  # 2: perplexity + KL + per-document records; 3: per-token NLL from the 2-D cross-entropy (see 13_evaluate)
@@ -483,14 +483,40 @@ def paired_comparison(row: dict, baseline: dict, tasks: list[str], n_resamples: 
     return out
 
 
+def paired_bpb(row: dict, baseline: dict, tasks: list[str], n_resamples: int = 1000, seed: int = 0) -> Optional[dict]:
+    """Paired statistics of `row` against its BF16 `baseline` on bits-per-byte `tasks` (lower is better), per task and
+    averaged over them (`bpb_...`): `<t>_delta`, the mean bpb difference (row - BF16), and `<t>_rel`, its relative
+    change in %, each with `_lo`/`_hi`, a 95 % bootstrap interval resampling the same documents for both rows
+    (`mxstudy.stats.paired_bootstrap` on real values). None without per-document records on the same documents."""
+    from mxstudy.evaluate import decode_ids
+    from mxstudy.stats import decode_floats, paired_bootstrap
+    base, quant = {}, {}
+    for t in tasks:
+        b, q = baseline["metrics"].get(t, {}).get("docs"), row["metrics"].get(t, {}).get("docs")
+        if not (isinstance(b, dict) and isinstance(q, dict) and "bpb" in b and "bpb" in q) or decode_ids(b["ids"]) != decode_ids(q["ids"]):
+            return None
+        base[t], quant[t] = decode_floats(b["bpb"]), decode_floats(q["bpb"])
+    if not tasks: return None
+    out = {}
+    for name, ts in [(t, [t]) for t in tasks] + ([("bpb", tasks)] if len(tasks) > 1 else []):
+        ci = paired_bootstrap({t: base[t] for t in ts}, {t: quant[t] for t in ts}, n_resamples=n_resamples, seed=seed, binary=False)
+        for key, value in (("delta", ci["delta"]), ("delta_lo", ci["delta_lo"]), ("delta_hi", ci["delta_hi"])):
+            out[f"{name}_{key}"] = value / 100.0      # paired_bootstrap reports 100 x the difference (accuracy points)
+        for key, value in (("rel", ci["recovery"]), ("rel_lo", ci["recovery_lo"]), ("rel_hi", ci["recovery_hi"])):
+            out[f"{name}_{key}"] = value - 100.0      # 100 x ratio of the means -> relative change in %
+    return out
+
+
 def summarize(rows: list[dict], tasks: Optional[list[str]] = None, n_resamples: int = 1000, seed: int = 0) -> list[dict]:
     """Flat records (one per row): per-task metrics, average, perplexity, KL, and against the BF16 row of the same
-    model and documents: recovery % with its paired 95 % interval, the regime band the interval allows, flips %."""
+    model and documents: recovery % with its paired 95 % interval, the regime band the interval allows, flips %.
+    Bits-per-byte tasks are not accuracies: they stay out of the average and get `paired_bpb`'s statistics, and
+    `bpb`, their mean."""
     from mxstudy.evaluate import PRIMARY_METRIC, recovery_rate
     out = []
     for r in rows:
         cfg, m = r["config"], r["metrics"]
-        ts = tasks or [t for t in cfg["tasks"] if t not in PPL_TASKS]
+        ts = [t for t in (tasks or cfg["tasks"]) if t not in PPL_TASKS and t not in BPB_TASKS]
         ec = EvalConfig.make(**cfg)
         rec = dict(model=cfg["model"], setting=cfg["setting"], family=cfg["family"], method=cfg["method"],
                    seed=cfg.get("seed", 0), label=ec.label, config_hash=r["config_hash"])
@@ -501,6 +527,10 @@ def summarize(rows: list[dict], tasks: Optional[list[str]] = None, n_resamples: 
                 rec[t] = m[t].get(metric); rec[f"{t}_stderr"] = m[t].get(f"{metric}_stderr")
                 if rec[t] is not None: accs.append(rec[t])
         rec["avg"] = sum(accs) / len(accs) if accs and len(accs) == len(ts) else None
+        bpbs = [m[t]["bpb"] for t in cfg["tasks"] if t in BPB_TASKS and t in m]
+        for t in [t for t in cfg["tasks"] if t in BPB_TASKS and t in m]:
+            rec[t] = m[t]["bpb"]; rec[f"{t}_stderr"] = m[t].get("bpb_stderr")
+        if bpbs: rec["bpb"] = sum(bpbs) / len(bpbs)
         for t in cfg["tasks"]:
             if t in PPL_TASKS and t in m:
                 rec[t] = m[t]["ppl"]
@@ -514,9 +544,12 @@ def summarize(rows: list[dict], tasks: Optional[list[str]] = None, n_resamples: 
     for rec, r in zip(out, rows):
         b = base.get(_baseline_key(r["config"]))
         if rec["full_precision"]: rec["regime"] = "baseline"; continue
-        if not b or rec["avg"] is None: continue
+        if not b: continue
+        bpb_ts = [t for t in r["config"]["tasks"] if t in BPB_TASKS]
+        if bpb_ts and (pb := paired_bpb(r, b[1], bpb_ts, n_resamples=n_resamples, seed=seed)) is not None: rec.update(pb)
+        if rec["avg"] is None: continue
         if b[0]["avg"]: rec["recovery"] = recovery_rate(rec["avg"], b[0]["avg"])
-        ts = tasks or [t for t in r["config"]["tasks"] if t not in PPL_TASKS]
+        ts = [t for t in (tasks or r["config"]["tasks"]) if t not in PPL_TASKS and t not in BPB_TASKS]
         paired = paired_comparison(r, b[1], ts, n_resamples=n_resamples, seed=seed)
         if paired is None: rec["regime"] = "undetermined (no per-document records)"
         else: rec.update(paired)
