@@ -99,8 +99,8 @@ def _interval(samples: np.ndarray, confidence: float) -> tuple[float, float]:
 def _correctness(task: str, values) -> np.ndarray:
     a = decode_bits(values) if isinstance(values, str) else np.asarray(values)
     if a.ndim != 1 or a.size == 0: raise ValueError(f"task {task!r}: need a non-empty 1-D sequence of 0/1, not shape {a.shape}")
-    bad = ~np.isin(a, (0, 1))
-    if bad.any(): raise ValueError(f"task {task!r}: correctness must be 0/1 or bool; got {a[bad][0]!r}")
+    bad = ~((a >= 0) & (a <= 1))   # 0/1, or a partial-credit score in [0, 1] (RULER: share of the answers found)
+    if bad.any(): raise ValueError(f"task {task!r}: correctness must be 0/1 (or a score in [0, 1]); got {a[bad][0]!r}")
     return a.astype(np.float64)
 
 
