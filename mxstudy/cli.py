@@ -38,9 +38,10 @@ def _eval_parser(sub):
     p.add_argument("--visual-act", help="vision-language models: activation format of the image-token rows of the language model's linears (mxfp8, bf16, ...) [as the text rows]")
     p.add_argument("--method", default="rtn", help="recipe in application order joined by '+': rtn, gptq, smoothquant+gptq, ... [rtn]")
     p.add_argument("--method-arg", action="append", default=[], metavar="STEP.KEY=VALUE", help="method argument, e.g. smoothquant.alpha=0.6 (repeatable)")
-    p.add_argument("--tasks", default="ppl", help="comma-separated: ppl, ppl_lambada, arc_easy, arc_challenge, hellaswag, piqa, winogrande, boolq, sst2, mmlu, lambada, gsm8k, gsm8k_bpb, math500_bpb [ppl]")
+    p.add_argument("--tasks", default="ppl", help="comma-separated: ppl, ppl_lambada, arc_easy, arc_challenge, hellaswag, piqa, winogrande, boolq, sst2, mmlu, lambada; reasoning: gsm8k, gsm8k_bpb, math500_bpb; long context (RULER): niah_single_1, niah_multikey_2, niah_multikey_3, ruler_vt, ruler_cwe, ruler_fwe [ppl]")
     p.add_argument("--limit", type=int, help="lm-eval documents per task (default: all)")
     p.add_argument("--seqlen", type=int, default=2048, help="perplexity window length [2048]")
+    p.add_argument("--context-length", type=int, help="tokens per document of the long-context (RULER) tasks, at least 1024 and at most the model's max_position_embeddings [4096]")
     p.add_argument("--ppl-windows", type=int, help="cap on the number of perplexity windows (default: all)")
     p.add_argument("--calib-samples", type=int, default=128, help="calibration sequences for calibrated methods [128]")
     p.add_argument("--calib-seqlen", type=int, default=2048, help="calibration sequence length [2048]")
@@ -116,7 +117,8 @@ def config_from_args(args) -> "EvalConfig":
                            kv=args.kv, method=args.method, method_args=_method_args(args.method_arg), tasks=args.tasks,
                            limit=args.limit, seqlen=args.seqlen, ppl_windows=args.ppl_windows,
                            calib_samples=args.calib_samples, calib_seqlen=args.calib_seqlen, batch_size=args.batch_size,
-                           seed=args.seed, subsample=_subsample(args.subsample), scorer=args.scorer, autocast=args.autocast)
+                           seed=args.seed, subsample=_subsample(args.subsample), scorer=args.scorer, autocast=args.autocast,
+                           context_length=args.context_length)
 
 
 def result_json(row: dict, baseline: Optional[dict] = None) -> dict:
@@ -287,8 +289,7 @@ def cmd_list(args) -> int:
     from mxstudy.qmodel import FORMAT_FAMILIES
     from mxstudy.recipes import available_methods
     from mxstudy.models import MODELS
-    from mxstudy.data import TASKS
-    from mxstudy.data import PPL_TASKS
+    from mxstudy.data import PPL_TASKS, RULER_TASKS, TASKS
     print("models:   " + ", ".join(MODELS) + " (or a local path / HF id)")
     print("settings: bf16, w8a8, w4a16, w4a8, w4a4, w4a8kv8, w4a4kv4, ... (w<bits>a<bits>[kv<bits>])")
     print("families: " + ", ".join(FORMAT_FAMILIES))
@@ -300,6 +301,7 @@ def cmd_list(args) -> int:
     from mxstudy.multimodal import SYNTHETIC_TASKS, VLM_MODELS
     print("vlm:      --model " + ", ".join(VLM_MODELS) + " (or an HF id) with --vit-scheme / --visual-act; lmms-eval tasks "
           + ", ".join(SYNTHETIC_TASKS) + " (offline) or any lmms-eval task name (make vlm)")
+    print("long context (RULER, --context-length, default 4096): " + ", ".join(RULER_TASKS))
     return 0
 
 

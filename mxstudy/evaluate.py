@@ -19,8 +19,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .data import (BPB_TASKS, FIVE_TASKS, MMLU_SUBJECT_TASKS, PPL_TASKS, TASKS, TaskSpec, check_tasks,
-                          load_task_dataset, task_spec)
+from .data import (BPB_TASKS, DEFAULT_CONTEXT_LENGTH, FIVE_TASKS, MMLU_SUBJECT_TASKS, PPL_TASKS, RULER_TASKS,
+                          TASKS, TaskSpec, check_tasks, load_task_dataset, task_spec)
 from .stats import encode_bits, encode_choices, encode_floats, kl_from_topk, tail_samples, topk_logprobs
 
 # %% auto #0
@@ -109,7 +109,8 @@ PRIMARY_METRIC: dict[str, str] = {
     "arc_easy": "acc_norm", "arc_challenge": "acc_norm", "hellaswag": "acc_norm", "piqa": "acc_norm",
     "winogrande": "acc", "boolq": "acc", "sst2": "acc", "mmlu": "acc", "lambada": "acc",
     "gsm8k": "exact_match", **{name: "bpb" for name in BPB_TASKS},
-    **{name: "acc" for name in MMLU_SUBJECT_TASKS}}
+    **{name: "acc" for name in MMLU_SUBJECT_TASKS},
+    **{name: "score" for name in RULER_TASKS}}   # RULER: share of the gold answers in the generated text (18_long_context)
 
 _METRIC_AGGREGATION = {"acc": ("mean", True), "acc_norm": ("mean", True), "perplexity": ("perplexity", False),
                        "exact_match": ("mean", True), "bpb": ("mean", False)}
@@ -150,13 +151,19 @@ def lm_eval_task_config(name: str) -> dict:
     return cfg
 
 
-def lm_eval_tasks(names: Iterable[str]) -> list:
-    "lm-eval `ConfigurableTask`s (and a size-weighted `Group` for mmlu) for task `names`."
+def lm_eval_tasks(names: Iterable[str], tokenizer=None, context_length: int = DEFAULT_CONTEXT_LENGTH) -> list:
+    """lm-eval `ConfigurableTask`s (and a size-weighted `Group` for mmlu) for task `names`; long-context (RULER) tasks
+    generate their documents with `tokenizer` at `context_length` tokens (`mxstudy.long_context`)."""
     from lm_eval.api.group import Group
     from lm_eval.api.task import ConfigurableTask
     out = []
     for name in check_tasks(list(names)):
         spec = task_spec(name)
+        if name in RULER_TASKS:
+            from mxstudy.long_context import ruler_task_config   # imports only mxstudy.data
+            if tokenizer is None: raise ValueError(f"{name} builds its documents with the model's tokenizer: pass tokenizer=")
+            out.append(ConfigurableTask(config=ruler_task_config(name, tokenizer, context_length)))
+            continue
         if not spec.is_group:
             out.append(ConfigurableTask(config=lm_eval_task_config(name)))
             continue
@@ -230,10 +237,17 @@ def document_results(task, samples: list[dict], metric: str, filter_name: str = 
     """Per-document record of one task from lm-eval's logged samples (those of filter `filter_name`): document indices
     (`ids`), correctness under `metric` (`correct`, a bit string) and the index of the chosen answer (`choice`, one
     character per document; '-' where the task has no choices, e.g. LAMBADA). A real-valued metric (`bpb`) is kept
-    instead as `<metric>`: float32 values, base64 (`mxstudy.stats.encode_floats`)."""
+    instead as `<metric>`: float32 values, base64 (`mxstudy.stats.encode_floats`). A RULER task (`metric` 'score',
+    partial credit) also keeps each document's `score` (the list); `correct` is then 'every gold answer found' and
+    `choice` how many were found."""
     samples = sorted((s for s in samples if s.get("filter", "none") == filter_name), key=lambda s: s["doc_id"])
     if metric == "bpb":
         return dict(ids=encode_ids([s["doc_id"] for s in samples]), bpb=encode_floats([s[metric] for s in samples]))
+    if metric == "score":
+        scores = [float(s["score"]) for s in samples]
+        found = [round(x * len(s["doc"]["outputs"])) for x, s in zip(scores, samples)]
+        return dict(ids=encode_ids([s["doc_id"] for s in samples]), correct=encode_bits([x == 1.0 for x in scores]),
+                    choice=encode_choices(found), score=scores)
     choices = []
     for s in samples:
         if task.OUTPUT_TYPE != "multiple_choice": choices.append(None); continue
@@ -247,11 +261,13 @@ def document_results(task, samples: list[dict], metric: str, filter_name: str = 
 def run_lm_eval(model, tokenizer, tasks: Union[str, Sequence[str]], limit: Optional[int] = None, batch_size: int = 8,
                 num_fewshot: Optional[int] = None, seed: int = 1234, bootstrap_iters: int = 1000,
                 add_bos_token: Optional[bool] = None, verbosity: int = logging.ERROR, scorer: str = "fast",
-                autocast: Optional[str] = None, subsample: Optional[dict] = None, documents: bool = True) -> dict[str, dict]:
+                autocast: Optional[str] = None, subsample: Optional[dict] = None, documents: bool = True,
+                context_length: int = DEFAULT_CONTEXT_LENGTH) -> dict[str, dict]:
     """lm-eval 0.4.13 on the in-memory `model`: {task: {metric: value, metric_stderr: value, 'n_docs': n, 'docs': ...}}.
     `scorer`: 'fast' (`mxstudy.scorer.FastLM`) or 'hflm' (lm-eval's HFLM); `subsample`: {task: n} scores a fixed random
     subset of n documents of that task (the others: all, or the first `limit`); `documents`: keep the per-document
-    record (`document_results`) under 'docs'. `num_fewshot` None: each task's own (0, GSM8K's 8)."""
+    record (`document_results`) under 'docs'. `num_fewshot` None: each task's own (0, GSM8K's 8); `context_length`:
+    tokens per document of the long-context (RULER) tasks."""
     from lm_eval.evaluator import simple_evaluate
     from lm_eval.tasks import TaskManager
     from mxstudy.scorer import make_lm
@@ -265,11 +281,11 @@ def run_lm_eval(model, tokenizer, tasks: Union[str, Sequence[str]], limit: Optio
     if subsample:
         if any(task_spec(n).is_group for n in names): raise ValueError("subsample cannot be combined with a group task (mmlu)")
         samples = {n: task_documents(n, limit, subsample.get(n)) for n in names}
-    task_objs = lm_eval_tasks(names)
     logger = logging.getLogger("lm_eval")
     old_level = logger.level
-    logger.setLevel(verbosity)
+    logger.setLevel(verbosity)   # also while the tasks are built (RULER's builders log a hint about lm-eval's CLI)
     try:
+        task_objs = lm_eval_tasks(names, tokenizer=tokenizer, context_length=context_length)
         with _tie_weights_disabled(model):
             lm = make_lm(model, tokenizer, scorer=scorer, batch_size=batch_size, add_bos_token=add_bos_token, autocast=autocast)
         raw = simple_evaluate(lm, tasks=task_objs, task_manager=TaskManager(include_defaults=False),

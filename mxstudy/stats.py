@@ -117,8 +117,9 @@ def _interval(samples: np.ndarray, confidence: float) -> tuple[float, float]:
 def _correctness(task: str, values, binary: bool = True) -> np.ndarray:
     a = (decode_bits(values) if binary else decode_floats(values)) if isinstance(values, str) else np.asarray(values)
     if a.ndim != 1 or a.size == 0: raise ValueError(f"task {task!r}: need a non-empty 1-D sequence of {'0/1' if binary else 'numbers'}, not shape {a.shape}")
-    bad = ~np.isin(a, (0, 1)) if binary else ~np.isfinite(a.astype(np.float64))
-    if bad.any(): raise ValueError(f"task {task!r}: {'correctness must be 0/1 or bool' if binary else 'values must be finite'}; got {a[bad][0]!r}")
+    # binary: 0/1, or a partial-credit score in [0, 1] (RULER: share of the answers found); else any finite value (bpb)
+    bad = ~((a >= 0) & (a <= 1)) if binary else ~np.isfinite(a.astype(np.float64))
+    if bad.any(): raise ValueError(f"task {task!r}: {'correctness must be 0/1 (or a score in [0, 1])' if binary else 'values must be finite'}; got {a[bad][0]!r}")
     return a.astype(np.float64)
 
 

@@ -75,6 +75,7 @@ class EvalConfig:
     subsample: tuple = ()                 # ((task, n), ...): a fixed random subset of n documents of that task
     scorer: str = "fast"                  # lm-eval scorer: fast (mxstudy.scorer.FastLM) | hflm (lm-eval's HFLM)
     autocast: Optional[str] = None        # None (float32) | bfloat16: autocast of the evaluation forward passes
+    context_length: Optional[int] = None  # tokens per long-context (RULER) document; set only when such a task runs
 
     @classmethod
     def make(cls, **kw) -> "EvalConfig":
@@ -91,6 +92,10 @@ class EvalConfig:
             kw["method_args"] = tuple((s, tuple(sorted(a.items()))) for s, a in sorted(kw["method_args"].items()))
         if isinstance(kw.get("subsample"), dict): kw["subsample"] = tuple(sorted(kw["subsample"].items()))
         if kw.get("autocast") in ("none", "float32", "fp32"): kw["autocast"] = None
+        from mxstudy.data import DEFAULT_CONTEXT_LENGTH, RULER_TASKS
+        if any(t in RULER_TASKS for t in kw.get("tasks", ())):   # the length shapes their documents: part of the row
+            if kw.get("context_length") is None: kw["context_length"] = DEFAULT_CONTEXT_LENGTH
+        else: kw["context_length"] = None   # irrelevant without them: the hash (and older rows' hashes) stay as they were
         from mxstudy.qmodel import FULL_PRECISION_SETTINGS, split_family
         if str(kw.get("setting", "bf16")).lower() in FULL_PRECISION_SETTINGS and not any(
                 kw.get(k) for k in ("weight", "act", "kv", "overrides")):
@@ -111,6 +116,7 @@ class EvalConfig:
         d["overrides"] = {p: dict(r) for p, r in self.overrides}
         d["method_args"] = {s: dict(a) for s, a in self.method_args}
         d["subsample"] = dict(self.subsample)
+        if d["context_length"] is None: del d["context_length"]   # rows without long-context tasks hash as before the field
         d["code"] = self.code_version
         return d
 
@@ -165,6 +171,9 @@ def validate_config(cfg: EvalConfig, model_config=None) -> None:
         from mxstudy.models import model_config as offline_config
         model_config = offline_config(cfg.model)
     if model_config is not None: check_block_sizes(scheme, model_config)
+    if cfg.context_length is not None:
+        from mxstudy.long_context import check_context_length   # imports only mxstudy.data
+        check_context_length(cfg.context_length, model_config)
 
 
 def _channel_counts(model_config) -> dict:
@@ -383,8 +392,9 @@ def measure(model, tok, cfg: EvalConfig, pool: ModelPool, progress: bool = True)
     t_ppl, t = time.perf_counter() - t, time.perf_counter()
     lm_tasks = [t for t in cfg.tasks if t not in PPL_TASKS]
     if lm_tasks:
+        extra = {} if cfg.context_length is None else dict(context_length=cfg.context_length)
         metrics.update(run_lm_eval(model, tok, lm_tasks, limit=cfg.limit, batch_size=cfg.batch_size, seed=cfg.seed,
-                                   scorer=cfg.scorer, autocast=cfg.autocast, subsample=dict(cfg.subsample)))
+                                   scorer=cfg.scorer, autocast=cfg.autocast, subsample=dict(cfg.subsample), **extra))
     return metrics, dict(ppl_s=t_ppl, tasks_s=time.perf_counter() - t)
 
 
@@ -445,7 +455,7 @@ def run_grid(configs: Iterable[EvalConfig], store: ResultsStore, progress: bool 
     return rows
 
 # %% ../nbs/30_study.ipynb #86f0bfe1
-_PAIRING_KEYS = ("model", "tasks", "limit", "subsample", "seqlen", "ppl_windows", "scorer", "autocast")
+_PAIRING_KEYS = ("model", "tasks", "limit", "subsample", "seqlen", "ppl_windows", "scorer", "autocast", "context_length")
 
 
 def _baseline_key(config: dict) -> tuple:
@@ -458,6 +468,13 @@ def _documents(metrics: dict, task: str) -> Optional[dict]:
     return d if isinstance(d, dict) and "correct" in d else None
 
 
+def _outcomes(docs: dict):
+    "Per-document outcome of a task's record: its partial-credit `score` where it has one (RULER), else its 0/1 correctness."
+    import numpy as np
+    from mxstudy.stats import decode_bits
+    return np.asarray(docs["score"], dtype=np.float64) if "score" in docs else decode_bits(docs["correct"])
+
+
 def paired_comparison(row: dict, baseline: dict, tasks: list[str], n_resamples: int = 1000, seed: int = 0) -> Optional[dict]:
     """Paired statistics of `row` against its BF16 `baseline` on `tasks`: recovery % with its 95 % bootstrap interval
     (documents resampled within each task, the same documents for both rows), the regime band, and flips % per
@@ -468,7 +485,7 @@ def paired_comparison(row: dict, baseline: dict, tasks: list[str], n_resamples: 
     for t in tasks:
         b, q = _documents(baseline["metrics"], t), _documents(row["metrics"], t)
         if b is None or q is None or decode_ids(b["ids"]) != decode_ids(q["ids"]): return None
-        base[t], quant[t] = decode_bits(b["correct"]), decode_bits(q["correct"])
+        base[t], quant[t] = _outcomes(b), _outcomes(q)
         bc[t], qc[t] = decode_choices(b["choice"]), decode_choices(q["choice"])
     if not tasks: return None
     try: ci = paired_bootstrap(base, quant, n_resamples=n_resamples, seed=seed)
@@ -581,7 +598,7 @@ def seed_summary(summary: list[dict], values=SEED_VALUES) -> list[dict]:
 # %% ../nbs/30_study.ipynb #99a60e54
 GRID_KEYS = ("models", "families", "settings", "methods", "seeds")
 EVAL_KEYS = ("tasks", "limit", "subsample", "seqlen", "ppl_windows", "calib_corpus", "calib_samples", "calib_seqlen",
-             "batch_size", "method_args", "overrides", "weight", "act", "kv", "scorer", "autocast")
+             "batch_size", "method_args", "overrides", "weight", "act", "kv", "scorer", "autocast", "context_length")
 OTHER_KEYS = ("output_dir", "store", "title", "progress", "device", "progress_file")
 
 
