@@ -588,6 +588,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'mxstudy.study.package_versions': ('study.html#package_versions', 'mxstudy/study.py'),
                                'mxstudy.study.paired_bpb': ('study.html#paired_bpb', 'mxstudy/study.py'),
                                'mxstudy.study.paired_comparison': ('study.html#paired_comparison', 'mxstudy/study.py'),
+                               'mxstudy.study.paired_perplexity': ('study.html#paired_perplexity', 'mxstudy/study.py'),
                                'mxstudy.study.params_from': ('study.html#params_from', 'mxstudy/study.py'),
                                'mxstudy.study.progress_to_terminal': ('study.html#progress_to_terminal', 'mxstudy/study.py'),
                                'mxstudy.study.quantized_model': ('study.html#quantized_model', 'mxstudy/study.py'),

@@ -14,10 +14,10 @@ from typing import Optional
 import pandas as pd
 
 # %% auto #0
-__all__ = ['TASK_LABELS', 'OFFLINE_NOTE', 'RECOVERY_CI', 'NUMERIC_ONLY', 'PER_DOCUMENT', 'FAMILY_LABELS', 'METHOD_ORDER',
-           'TRANSFORMATIONS', 'format_interval', 'results_table', 'caption_for', 'write_table', 'write_rows',
-           'recovery_figure', 'method_pivot', 'decomposition_table', 'calibration_times', 'threads_note', 'seed_table',
-           'linear_inputs', 'activation_summary', 'activation_figure']
+__all__ = ['TASK_LABELS', 'OFFLINE_NOTE', 'RECOVERY_CI', 'PPL_CI', 'KL_CI', 'NUMERIC_ONLY', 'INTERVAL_COLUMNS', 'PER_DOCUMENT',
+           'FAMILY_LABELS', 'METHOD_ORDER', 'TRANSFORMATIONS', 'format_interval', 'results_table', 'caption_for',
+           'write_table', 'write_rows', 'recovery_figure', 'method_pivot', 'decomposition_table', 'calibration_times',
+           'threads_note', 'seed_table', 'linear_inputs', 'activation_summary', 'activation_figure']
 
 # %% ../nbs/32_report.ipynb #79008c55
 TASK_LABELS = {"arc_easy": "ARC-e", "arc_challenge": "ARC-c", "hellaswag": "HellaSwag", "piqa": "PIQA",
@@ -28,7 +28,10 @@ OFFLINE_NOTE = ("The offline models were published as 4-bit GGUF files; the 'BF1
 
 
 RECOVERY_CI = "Recovery % [95% CI]"
+PPL_CI = "PPL % of BF16 [95% CI]"
+KL_CI = "KL [95% CI]"
 NUMERIC_ONLY = ("Recovery %", "Recovery lo", "Recovery hi")  # in the CSV; the Markdown shows RECOVERY_CI instead
+INTERVAL_COLUMNS = {RECOVERY_CI: NUMERIC_ONLY, PPL_CI: ("PPL % of BF16", "PPL % lo", "PPL % hi"), KL_CI: ("KL", "KL lo", "KL hi")}
 
 
 def format_interval(value, lo, hi, digits: int = 2) -> Optional[str]:
@@ -41,7 +44,8 @@ def format_interval(value, lo, hi, digits: int = 2) -> Optional[str]:
 def results_table(summary: list[dict], tasks: list[str], ppl_tasks: list[str] = ("ppl",), index=("label",),
                   percent: bool = True) -> pd.DataFrame:
     """One row per configuration: task accuracies (%), Avg, recovery % with its paired 95 % interval, the regime the
-    interval allows, flips % (vs BF16), KL(BF16 ‖ model) and perplexities."""
+    interval allows, flips % (vs BF16), KL(BF16 ‖ model) and perplexities; when the summary has them (`summarize` with
+    per-window records), the perplexity as % of BF16 and the KL with their window-bootstrap intervals."""
     recs = []
     for s in summary:
         r = {k: s.get(k) for k in index}
@@ -55,6 +59,11 @@ def results_table(summary: list[dict], tasks: list[str], ppl_tasks: list[str] = 
         for t in ppl_tasks:
             if t in s: r[TASK_LABELS.get(t, t)] = s[t]
         r["KL"] = s.get("kl")
+        if any(x.get("rel_ppl") is not None for x in summary):   # perplexity ratio and KL vs BF16 with window intervals
+            r["PPL % of BF16"], r["PPL % lo"], r["PPL % hi"] = s.get("rel_ppl"), s.get("rel_ppl_lo"), s.get("rel_ppl_hi")
+            r[PPL_CI] = format_interval(s.get("rel_ppl"), s.get("rel_ppl_lo"), s.get("rel_ppl_hi"))
+            r["KL lo"], r["KL hi"] = s.get("kl_lo"), s.get("kl_hi")
+            r[KL_CI] = format_interval(s.get("kl"), s.get("kl_lo"), s.get("kl_hi"), digits=4)
         recs.append(r)
     return pd.DataFrame(recs)
 
@@ -86,7 +95,7 @@ def write_table(df: pd.DataFrame, out_dir, name: str, caption: str, floatfmt: st
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     csv, md = out / f"{name}.csv", out / f"{name}.md"
     df.to_csv(csv, index=False)
-    shown = df.drop(columns=[c for c in NUMERIC_ONLY if c in df and RECOVERY_CI in df] +
+    shown = df.drop(columns=[c for ci, cols in INTERVAL_COLUMNS.items() if ci in df for c in cols if c in df] +
                             [c for c in df if c.endswith(" flips %")])
     shown = shown.astype(object).where(shown.notna(), None)   # missing cells print as '–', not 'nan'
     formats = tuple(".4f" if c == "KL" else floatfmt for c in shown.columns)

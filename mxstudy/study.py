@@ -31,8 +31,8 @@ from .data import BPB_TASKS, PPL_TASKS
 __all__ = ['EVAL_VERSION', 'DEVICES', 'SEED_VALUES', 'GRID_KEYS', 'EVAL_KEYS', 'OTHER_KEYS', 'PARAM_NAMES', 'EvalConfig',
            'validate_config', 'check_block_sizes', 'git_revision', 'package_versions', 'ResultsStore', 'check_device',
            'hardware_name', 'ModelPool', 'kl_reference', 'quantized_model', 'measure', 'evaluate_config',
-           'progress_to_terminal', 'run_grid', 'paired_comparison', 'paired_bpb', 'summarize', 'seed_summary',
-           'params_from', 'grid_from_params']
+           'progress_to_terminal', 'run_grid', 'paired_comparison', 'paired_bpb', 'paired_perplexity', 'summarize',
+           'seed_summary', 'params_from', 'grid_from_params']
 
 # %% ../nbs/30_study.ipynb #dd07fc5d
 EVAL_VERSION = "3"  # 2: perplexity + KL + per-document records; 3: per-token NLL from the 2-D cross-entropy (see 13_evaluate)
@@ -524,9 +524,24 @@ def paired_bpb(row: dict, baseline: dict, tasks: list[str], n_resamples: int = 1
     return out
 
 
+def paired_perplexity(row: dict, baseline: dict, n_resamples: int = 1000, seed: int = 0) -> dict:
+    """Perplexity of `row` as % of its BF16 `baseline`'s on the same windows (`rel_ppl`) and its KL, each with the 95 %
+    window-bootstrap interval (`mxstudy.stats.ppl_ratio_ci`, `mean_ci`), from the first perplexity task both rows have
+    with per-window records; {} when they have none or were measured on other windows."""
+    from mxstudy.stats import mean_ci, ppl_ratio_ci
+    for t in row["config"]["tasks"]:
+        q, b = row["metrics"].get(t, {}), baseline["metrics"].get(t, {})
+        if t not in PPL_TASKS or not q.get("window_nll") or len(q["window_nll"]) != len(b.get("window_nll") or []): continue
+        out = dict(zip(("rel_ppl", "rel_ppl_lo", "rel_ppl_hi"), ppl_ratio_ci(b["window_nll"], q["window_nll"], n_resamples, seed)))
+        if q.get("window_kl"): out.update(zip(("kl_lo", "kl_hi"), mean_ci(q["window_kl"], n_resamples, seed)[1:]))
+        return out
+    return {}
+
+
 def summarize(rows: list[dict], tasks: Optional[list[str]] = None, n_resamples: int = 1000, seed: int = 0) -> list[dict]:
     """Flat records (one per row): per-task metrics, average, perplexity, KL, and against the BF16 row of the same
-    model and documents: recovery % with its paired 95 % interval, the regime band the interval allows, flips %.
+    model and documents: recovery % with its paired 95 % interval, the regime band the interval allows, flips %, and
+    the perplexity as % of BF16's and the KL with their window-bootstrap intervals (`paired_perplexity`).
     Bits-per-byte tasks are not accuracies: they stay out of the average and get `paired_bpb`'s statistics, and
     `bpb`, their mean."""
     from mxstudy.evaluate import PRIMARY_METRIC, recovery_rate
@@ -562,6 +577,7 @@ def summarize(rows: list[dict], tasks: Optional[list[str]] = None, n_resamples: 
         b = base.get(_baseline_key(r["config"]))
         if rec["full_precision"]: rec["regime"] = "baseline"; continue
         if not b: continue
+        rec.update(paired_perplexity(r, b[1], n_resamples=n_resamples, seed=seed))
         bpb_ts = [t for t in r["config"]["tasks"] if t in BPB_TASKS]
         if bpb_ts and (pb := paired_bpb(r, b[1], bpb_ts, n_resamples=n_resamples, seed=seed)) is not None: rec.update(pb)
         if rec["avg"] is None: continue
