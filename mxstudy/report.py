@@ -15,9 +15,10 @@ import pandas as pd
 
 # %% auto #0
 __all__ = ['TASK_LABELS', 'OFFLINE_NOTE', 'RECOVERY_CI', 'PPL_CI', 'KL_CI', 'NUMERIC_ONLY', 'INTERVAL_COLUMNS', 'PER_DOCUMENT',
-           'FAMILY_LABELS', 'METHOD_ORDER', 'TRANSFORMATIONS', 'format_interval', 'results_table', 'caption_for',
-           'write_table', 'write_rows', 'recovery_figure', 'method_pivot', 'decomposition_table', 'calibration_times',
-           'threads_note', 'seed_table', 'linear_inputs', 'activation_summary', 'activation_figure']
+           'FAMILY_LABELS', 'METHOD_ORDER', 'TRANSFORMATIONS', 'format_interval', 'results_table', 'versions_of',
+           'caption_for', 'write_table', 'write_rows', 'recovery_figure', 'method_pivot', 'decomposition_table',
+           'calibration_times', 'threads_note', 'seed_table', 'linear_inputs', 'activation_summary',
+           'activation_figure']
 
 # %% ../nbs/32_report.ipynb #79008c55
 TASK_LABELS = {"arc_easy": "ARC-e", "arc_challenge": "ARC-c", "hellaswag": "HellaSwag", "piqa": "PIQA",
@@ -68,6 +69,14 @@ def results_table(summary: list[dict], tasks: list[str], ppl_tasks: list[str] = 
     return pd.DataFrame(recs)
 
 
+def versions_of(rows: list[dict]) -> dict:
+    "{package: version}, over every row: a package whose rows differ shows all its versions, 'a/b'."
+    seen = {}
+    for r in rows:
+        for k, x in r["info"].get("versions", {}).items(): seen.setdefault(k, []).append(str(x))
+    return {k: "/".join(sorted(set(xs))) for k, xs in seen.items()}
+
+
 def caption_for(rows: list[dict], extra: str = "") -> str:
     "Caption: model(s), task limit, perplexity windows, seeds, package versions, config hashes."
     cfgs = [r["config"] for r in rows]
@@ -75,7 +84,7 @@ def caption_for(rows: list[dict], extra: str = "") -> str:
     seq = sorted({f"{c['seqlen']} tokens x {c['ppl_windows'] or 'all'} windows" for c in cfgs})
     seeds = sorted({str(c["seed"]) for c in cfgs})
     subs = sorted({", ".join(f"{t} {n}" for t, n in (c.get("subsample") or {}).items()) for c in cfgs} - {""})
-    v = rows[0]["info"].get("versions", {}) if rows else {}
+    v = versions_of(rows)
     parts = [f"Model: {', '.join(models)}.", f"lm-eval limit per task: {', '.join(limits)} (None = full task).",
              f"Perplexity: {', '.join(seq)}.", f"Seed: {', '.join(seeds)}.",
              f"Fixed random document subsets (seed 1234, the same for every row): {'; '.join(subs)}." if subs else "",
@@ -85,7 +94,9 @@ def caption_for(rows: list[dict], extra: str = "") -> str:
              "band, else the bands it spans (undetermined). Flips % = documents whose chosen answer differs from BF16's. "
              "KL = mean per-token KL(BF16 || model) on the perplexity windows (BF16 top-64 log-probs plus 64 sampled tail "
              "tokens per position: unbiased).", OFFLINE_NOTE,
-             "Versions: " + ", ".join(f"{k} {x}" for k, x in v.items()) + "."]
+             "Versions: " + ", ".join(f"{k} {x}" for k, x in v.items()) + "." +
+             (" Rows were computed with different versions of " + ", ".join(k for k, x in v.items() if "/" in x) +
+              " (each row's versions are in the rows CSV)." if any("/" in x for x in v.values()) else "")]
     return " ".join(p for p in [extra] + parts if p)
 
 

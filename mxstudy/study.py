@@ -28,11 +28,11 @@ import torch
 from .data import BPB_TASKS, PPL_TASKS
 
 # %% auto #0
-__all__ = ['EVAL_VERSION', 'DEVICES', 'SEED_VALUES', 'GRID_KEYS', 'EVAL_KEYS', 'OTHER_KEYS', 'PARAM_NAMES', 'EvalConfig',
-           'validate_config', 'check_block_sizes', 'git_revision', 'package_versions', 'ResultsStore', 'check_device',
-           'hardware_name', 'ModelPool', 'kl_reference', 'quantized_model', 'measure', 'evaluate_config',
-           'progress_to_terminal', 'run_grid', 'paired_comparison', 'paired_bpb', 'paired_perplexity', 'summarize',
-           'seed_summary', 'params_from', 'grid_from_params']
+__all__ = ['EVAL_VERSION', 'DEVICES', 'SEED_VALUES', 'GRID_KEYS', 'EVAL_KEYS', 'OTHER_KEYS', 'PARAM_NAMES', 'EXCLUDE_KEYS',
+           'EvalConfig', 'validate_config', 'check_block_sizes', 'git_revision', 'package_versions', 'ResultsStore',
+           'check_device', 'hardware_name', 'ModelPool', 'kl_reference', 'quantized_model', 'measure',
+           'evaluate_config', 'progress_to_terminal', 'run_grid', 'paired_comparison', 'paired_bpb',
+           'paired_perplexity', 'summarize', 'seed_summary', 'params_from', 'grid_from_params']
 
 # %% ../nbs/30_study.ipynb #dd07fc5d
 EVAL_VERSION = "3"  # 2: perplexity + KL + per-document records; 3: per-token NLL from the 2-D cross-entropy (see 13_evaluate)
@@ -612,7 +612,7 @@ def seed_summary(summary: list[dict], values=SEED_VALUES) -> list[dict]:
     return out
 
 # %% ../nbs/30_study.ipynb #99a60e54
-GRID_KEYS = ("models", "families", "settings", "methods", "seeds")
+GRID_KEYS = ("models", "families", "settings", "methods", "seeds", "exclude")
 EVAL_KEYS = ("tasks", "limit", "subsample", "seqlen", "ppl_windows", "calib_corpus", "calib_samples", "calib_seqlen",
              "batch_size", "method_args", "overrides", "weight", "act", "kv", "scorer", "autocast", "context_length")
 OTHER_KEYS = ("output_dir", "store", "title", "progress", "device", "progress_file")
@@ -630,8 +630,28 @@ def params_from(namespace: dict) -> dict:
 def _as_list(v): return list(v) if isinstance(v, (list, tuple)) else [v]
 
 
+EXCLUDE_KEYS = ("model", "family", "setting", "method", "seed")
+
+
+def _exclusions(exclude) -> list[dict]:
+    "The `exclude` parameter as a list of {grid key: set of values}; one clear error for a malformed entry."
+    if exclude is None: return []
+    if isinstance(exclude, dict): exclude = [exclude]
+    out = []
+    for e in _as_list(exclude):
+        if not isinstance(e, dict) or not e:
+            raise ValueError(f"exclude: each entry maps some of {', '.join(EXCLUDE_KEYS)} to a value or a list, not {e!r}")
+        bad = set(e) - set(EXCLUDE_KEYS)
+        if bad: raise ValueError(f"exclude: unknown key(s) {', '.join(sorted(bad))}; valid: {', '.join(EXCLUDE_KEYS)}")
+        out.append({k: {str(v) for v in _as_list(vs)} for k, vs in e.items()})
+    return out
+
+
 def grid_from_params(params: dict) -> list[EvalConfig]:
-    "EvalConfigs for the product models x families x settings x methods (singular keys accepted too)."
+    """EvalConfigs for the product models x families x settings x methods x seeds (singular keys accepted too), less
+    the cells that match an entry of `exclude`: a list of mappings such as `{setting: [w8a8, w4a8], seed: [1, 2]}`
+    (keys among model, family, setting, method, seed; a cell is dropped when it matches every key of one entry, values
+    as written in the grid keys). An entry that matches no cell is an error, so a typo cannot silently cost hours."""
     p = dict(params)
     for single, plural in [("model", "models"), ("family", "families"), ("setting", "settings"), ("method", "methods"),
                            ("seed", "seeds")]:
@@ -640,12 +660,16 @@ def grid_from_params(params: dict) -> list[EvalConfig]:
     unknown = set(p) - set(GRID_KEYS) - set(EVAL_KEYS) - set(OTHER_KEYS)
     if unknown: raise ValueError(f"unknown parameter(s): {', '.join(sorted(unknown))}; valid: {', '.join(GRID_KEYS + EVAL_KEYS + OTHER_KEYS)}")
     shared = {k: p[k] for k in EVAL_KEYS if k in p}
+    exclusions, used = _exclusions(p.get("exclude")), set()
     configs = []
     for model in _as_list(p.get("models", "smollm2-135m")):
         for fam in _as_list(p.get("families", "mxfp")):
             for setting in _as_list(p.get("settings", "bf16")):
                 for method in _as_list(p.get("methods", "rtn")):
                     for seed in _as_list(p.get("seeds", 0)):
+                        cell = dict(model=model, family=fam, setting=setting, method=method, seed=seed)
+                        hit = [i for i, e in enumerate(exclusions) if all(str(cell[k]) in vs for k, vs in e.items())]
+                        if hit: used.update(hit); continue
                         args = dict(shared)
                         if isinstance(args.get("method_args"), dict):  # keep only the args of steps in this recipe
                             steps = set(str(method).split("+"))
@@ -656,5 +680,7 @@ def grid_from_params(params: dict) -> list[EvalConfig]:
                             method, args = "rtn", {**args, "method_args": {}}
                         cfg = EvalConfig.make(model=model, family=fam, setting=setting, method=method, seed=seed, **args)
                         if cfg not in configs: configs.append(cfg)  # BF16 and RTN rows serve every seed
+    for i, e in enumerate(exclusions):
+        if i not in used: raise ValueError(f"exclude entry {({k: sorted(v) for k, v in e.items()})} matches no cell of the grid")
     for cfg in configs: validate_config(cfg)
     return configs
