@@ -573,6 +573,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'mxstudy.study._as_list': ('study.html#_as_list', 'mxstudy/study.py'),
                                'mxstudy.study._baseline_key': ('study.html#_baseline_key', 'mxstudy/study.py'),
                                'mxstudy.study._channel_counts': ('study.html#_channel_counts', 'mxstudy/study.py'),
+                               'mxstudy.study._check_exclude_value': ('study.html#_check_exclude_value', 'mxstudy/study.py'),
                                'mxstudy.study._documents': ('study.html#_documents', 'mxstudy/study.py'),
                                'mxstudy.study._exclusions': ('study.html#_exclusions', 'mxstudy/study.py'),
                                'mxstudy.study._hash_of': ('study.html#_hash_of', 'mxstudy/study.py'),

@@ -633,8 +633,22 @@ def _as_list(v): return list(v) if isinstance(v, (list, tuple)) else [v]
 EXCLUDE_KEYS = ("model", "family", "setting", "method", "seed")
 
 
+def _check_exclude_value(key: str, value) -> None:
+    "One error line for a value that names no model, family, setting, method or seed at all (a typo)."
+    from mxstudy.models import resolve_model
+    from mxstudy.qmodel import make_scheme, split_family
+    from mxstudy.recipes import parse_recipe
+    try:
+        if key == "model": resolve_model(value)
+        elif key == "family": split_family(value)
+        elif key == "setting": make_scheme(value, "mxfp")
+        elif key == "method": parse_recipe(value, {})
+        elif key == "seed" and (isinstance(value, bool) or not isinstance(value, int)): raise ValueError(f"a seed is an integer, not {value!r}")
+    except ValueError as e: raise ValueError(f"exclude: {key} {value!r}: {e}") from None
+
+
 def _exclusions(exclude) -> list[dict]:
-    "The `exclude` parameter as a list of {grid key: set of values}; one clear error for a malformed entry."
+    "The `exclude` parameter as a list of {grid key: set of values}; one clear error for a malformed entry or a typo."
     if exclude is None: return []
     if isinstance(exclude, dict): exclude = [exclude]
     out = []
@@ -643,6 +657,8 @@ def _exclusions(exclude) -> list[dict]:
             raise ValueError(f"exclude: each entry maps some of {', '.join(EXCLUDE_KEYS)} to a value or a list, not {e!r}")
         bad = set(e) - set(EXCLUDE_KEYS)
         if bad: raise ValueError(f"exclude: unknown key(s) {', '.join(sorted(bad))}; valid: {', '.join(EXCLUDE_KEYS)}")
+        for k, vs in e.items():
+            for v in _as_list(vs): _check_exclude_value(k, v)
         out.append({k: {str(v) for v in _as_list(vs)} for k, vs in e.items()})
     return out
 
@@ -651,7 +667,8 @@ def grid_from_params(params: dict) -> list[EvalConfig]:
     """EvalConfigs for the product models x families x settings x methods x seeds (singular keys accepted too), less
     the cells that match an entry of `exclude`: a list of mappings such as `{setting: [w8a8, w4a8], seed: [1, 2]}`
     (keys among model, family, setting, method, seed; a cell is dropped when it matches every key of one entry, values
-    as written in the grid keys). An entry that matches no cell is an error, so a typo cannot silently cost hours."""
+    as written in the grid keys). Every value must name a real model, family, setting, method or seed, so a typo cannot
+    silently cost hours; a valid value outside the grid (after `--set seeds=[0]`, say) simply matches nothing."""
     p = dict(params)
     for single, plural in [("model", "models"), ("family", "families"), ("setting", "settings"), ("method", "methods"),
                            ("seed", "seeds")]:
@@ -660,7 +677,7 @@ def grid_from_params(params: dict) -> list[EvalConfig]:
     unknown = set(p) - set(GRID_KEYS) - set(EVAL_KEYS) - set(OTHER_KEYS)
     if unknown: raise ValueError(f"unknown parameter(s): {', '.join(sorted(unknown))}; valid: {', '.join(GRID_KEYS + EVAL_KEYS + OTHER_KEYS)}")
     shared = {k: p[k] for k in EVAL_KEYS if k in p}
-    exclusions, used = _exclusions(p.get("exclude")), set()
+    exclusions = _exclusions(p.get("exclude"))
     configs = []
     for model in _as_list(p.get("models", "smollm2-135m")):
         for fam in _as_list(p.get("families", "mxfp")):
@@ -668,8 +685,7 @@ def grid_from_params(params: dict) -> list[EvalConfig]:
                 for method in _as_list(p.get("methods", "rtn")):
                     for seed in _as_list(p.get("seeds", 0)):
                         cell = dict(model=model, family=fam, setting=setting, method=method, seed=seed)
-                        hit = [i for i, e in enumerate(exclusions) if all(str(cell[k]) in vs for k, vs in e.items())]
-                        if hit: used.update(hit); continue
+                        if any(all(str(cell[k]) in vs for k, vs in e.items()) for e in exclusions): continue
                         args = dict(shared)
                         if isinstance(args.get("method_args"), dict):  # keep only the args of steps in this recipe
                             steps = set(str(method).split("+"))
@@ -680,7 +696,5 @@ def grid_from_params(params: dict) -> list[EvalConfig]:
                             method, args = "rtn", {**args, "method_args": {}}
                         cfg = EvalConfig.make(model=model, family=fam, setting=setting, method=method, seed=seed, **args)
                         if cfg not in configs: configs.append(cfg)  # BF16 and RTN rows serve every seed
-    for i, e in enumerate(exclusions):
-        if i not in used: raise ValueError(f"exclude entry {({k: sorted(v) for k, v in e.items()})} matches no cell of the grid")
     for cfg in configs: validate_config(cfg)
     return configs
