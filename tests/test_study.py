@@ -120,6 +120,13 @@ def test_activations_notebook_runs_with_its_own_parameters(tmp_path):
     assert bad.returncode == 2 and "unknown parameter(s): layr" in bad.stderr
 
 
+def test_exclude_typo_is_one_error_line_before_loading():
+    "A misspelt method in a grid's `exclude` stops `mxstudy run` with one line, before papermill or any model starts."
+    bad = run_cli("run", "params/smoke.yaml", "--set", "exclude=[{method: smothquant}]")
+    assert bad.returncode == 2 and bad.stderr.strip().splitlines() == [
+        next(l for l in bad.stderr.splitlines() if l.startswith("mxstudy: error: exclude: method 'smothquant'"))], bad.stderr
+
+
 def test_every_parameter_file_builds_its_grid():
     "Each params/*.yaml names an existing notebook and a grid that validates (the GPU-sized files included)."
     import yaml
