@@ -85,6 +85,7 @@ def caption_for(rows: list[dict], extra: str = "") -> str:
     seeds = sorted({str(c["seed"]) for c in cfgs})
     subs = sorted({", ".join(f"{t} {n}" for t, n in (c.get("subsample") or {}).items()) for c in cfgs} - {""})
     v = versions_of(rows)
+    mixed = [k for k, x in v.items() if "/" in x]
     parts = [f"Model: {', '.join(models)}.", f"lm-eval limit per task: {', '.join(limits)} (None = full task).",
              f"Perplexity: {', '.join(seq)}.", f"Seed: {', '.join(seeds)}.",
              f"Fixed random document subsets (seed 1234, the same for every row): {'; '.join(subs)}." if subs else "",
@@ -94,9 +95,9 @@ def caption_for(rows: list[dict], extra: str = "") -> str:
              "band, else the bands it spans (undetermined). Flips % = documents whose chosen answer differs from BF16's. "
              "KL = mean per-token KL(BF16 || model) on the perplexity windows (BF16 top-64 log-probs plus 64 sampled tail "
              "tokens per position: unbiased).", OFFLINE_NOTE,
-             "Versions: " + ", ".join(f"{k} {x}" for k, x in v.items()) + "." +
-             (" Rows were computed with different versions of " + ", ".join(k for k, x in v.items() if "/" in x) +
-              " (each row's versions are in the rows CSV)." if any("/" in x for x in v.values()) else "")]
+             "Versions: " + ", ".join(f"{k} {x}" for k, x in v.items()) + ".",
+             f"Rows were computed with different versions of {', '.join(mixed)} (each row's versions are in the rows CSV)."
+             if mixed else ""]
     return " ".join(p for p in [extra] + parts if p)
 
 

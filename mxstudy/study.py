@@ -650,7 +650,6 @@ def _check_exclude_value(key: str, value) -> None:
 def _exclusions(exclude) -> list[dict]:
     "The `exclude` parameter as a list of {grid key: set of values}; one clear error for a malformed entry or a typo."
     if exclude is None: return []
-    if isinstance(exclude, dict): exclude = [exclude]
     out = []
     for e in _as_list(exclude):
         if not isinstance(e, dict) or not e:
