@@ -20,7 +20,8 @@ from typing import Optional
 
 # %% auto #0
 __all__ = ['DEFAULT_STORE', 'build_parser', 'config_from_args', 'result_json', 'baseline_row', 'cmd_eval', 'load_params',
-           'notebook_only_parameters', 'has_parameters_cell', 'cmd_run', 'cmd_store', 'cmd_list', 'main']
+           'notebook_only_parameters', 'notebook_defaults', 'notebook_grid', 'has_parameters_cell', 'cmd_run',
+           'cmd_store', 'cmd_list', 'main']
 
 # %% ../nbs/31_cli.ipynb #d4ea3286
 DEFAULT_STORE = "cache/results.sqlite"
@@ -65,6 +66,8 @@ def _run_parser(sub):
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one parameter (YAML value), repeatable")
     p.add_argument("--kernel", default="mxstudy", help="Jupyter kernel name [mxstudy, registered by make]")
     p.add_argument("--device", help="cpu or cuda: overrides the parameter file's device [cpu]")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="processes that compute the grid's rows together, each with cores/N threads; the notebook's own is one of them [1]")
 
 
 def _store_parser(sub):
@@ -210,11 +213,41 @@ def _ensure_kernel(name: str):
     subprocess.run([sys.executable, "-m", "ipykernel", "install", "--sys-prefix", "--name", name], check=True, capture_output=True)
 
 
+def _parameter_assignments(nb: Path) -> dict:
+    "name -> value expression of every assignment in the notebook's cell tagged `parameters`."
+    import ast
+    out = {}
+    for c in json.loads(Path(nb).read_text())["cells"]:
+        if "parameters" not in c.get("metadata", {}).get("tags", []): continue
+        for node in ast.parse("".join(c["source"])).body:
+            if isinstance(node, ast.Assign):
+                out.update({t.id: node.value for t in node.targets if isinstance(t, ast.Name)})
+    return out
+
+
 def notebook_only_parameters(nb: Path) -> set:
     "Parameters an experiment notebook declares in its `parameters` cell beyond the grid's (e.g. which layer to profile)."
     from mxstudy.study import EVAL_KEYS, GRID_KEYS, OTHER_KEYS, PARAM_NAMES
-    import papermill as pm
-    return set(pm.inspect_notebook(str(nb))) - set(GRID_KEYS + EVAL_KEYS + OTHER_KEYS + PARAM_NAMES)
+    return set(_parameter_assignments(nb)) - set(GRID_KEYS + EVAL_KEYS + OTHER_KEYS + PARAM_NAMES)
+
+
+def notebook_defaults(nb: Path) -> dict:
+    "The literal values of an experiment notebook's `parameters` cell: what the notebook runs where the parameter file is silent."
+    import ast
+    out = {}
+    for name, value in _parameter_assignments(nb).items():
+        try: out[name] = ast.literal_eval(value)
+        except ValueError: pass   # not a literal: computed in the notebook
+    return out
+
+
+def notebook_grid(nb: Path, params: dict) -> list:
+    """The configurations the notebook will run with `params`: its own defaults overlaid with the parameters (a file
+    that omits `limit` runs the notebook's `limit`), so the rows counted, exported or computed by helpers are the
+    notebook's rows, hash for hash."""
+    from mxstudy.study import grid_from_params
+    merged = {**notebook_defaults(nb), **params}
+    return grid_from_params({k: v for k, v in merged.items() if k not in notebook_only_parameters(nb)})
 
 
 def has_parameters_cell(nb: Path) -> bool:
@@ -222,11 +255,22 @@ def has_parameters_cell(nb: Path) -> bool:
     return any("parameters" in c.get("metadata", {}).get("tags", []) for c in json.loads(Path(nb).read_text())["cells"])
 
 
-def cmd_run(args) -> int:
-    from mxstudy.study import grid_from_params
+def _root_of(params_path) -> Path:
+    """The repository a parameter file's paths (notebook, outputs, store) are relative to: the one that holds the
+    file, else the working directory's."""
     from mxstudy.models import repo_root
+    return repo_root(Path(params_path).resolve().parent) or repo_root() or Path.cwd()
+
+
+def _notebook_of(params_path, spec: dict) -> Path:
+    nb = _root_of(params_path) / spec["notebook"]
+    if not nb.exists(): raise ValueError(f"notebook {nb} not found")
+    return nb
+
+
+def cmd_run(args) -> int:
     spec = load_params(args.params)
-    root = repo_root(Path(args.params).resolve().parent) or Path.cwd()
+    root = _root_of(args.params)
     params = _with_overrides(spec["parameters"], args.set)
     out_dir = Path(args.output_dir or spec.get("output_dir") or f"outputs/{Path(spec['notebook']).stem}")
     params["output_dir"] = str(out_dir)
@@ -234,19 +278,49 @@ def cmd_run(args) -> int:
     if args.device: params["device"] = args.device
     from mxstudy.study import check_device
     check_device(params.get("device", "cpu"))
-    nb = root / spec["notebook"]
-    if not nb.exists(): raise ValueError(f"notebook {nb} not found")
+    if args.workers < 1: raise ValueError(f"--workers must be a positive integer, got {args.workers}")
+    nb = _notebook_of(args.params, spec)
     if not has_parameters_cell(nb): raise ValueError(f"{nb} has no cell tagged 'parameters': papermill would run the notebook's own defaults, not {args.params}")
-    configs = grid_from_params({k: v for k, v in params.items() if k not in notebook_only_parameters(nb)})
+    configs = notebook_grid(nb, params)
     print(f"{args.params}: {len(configs)} configurations -> {out_dir}", flush=True)
     _ensure_kernel(args.kernel)
     import papermill as pm
     (root / out_dir).mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
-    pm.execute_notebook(str(nb), str(root / out_dir / nb.name), parameters=params, kernel_name=args.kernel,
-                        cwd=str(root), progress_bar=False, log_output=True)
+    helpers = _start_workers(configs, params, args.workers, root)
+    try:
+        pm.execute_notebook(str(nb), str(root / out_dir / nb.name), parameters=params, kernel_name=args.kernel,
+                            cwd=str(root), progress_bar=False, log_output=True)
+    except BaseException:
+        for h in helpers: h.terminate()   # their claims die with them: the next run takes those rows over
+        raise
+    finally:
+        for h in helpers: h.join()
     print(f"done in {time.perf_counter() - t:.0f}s: {out_dir / nb.name}")
     return 0
+
+
+def _start_workers(configs: list, params: dict, n: int, root: Path) -> list:
+    """For `--workers N`: start N - 1 helper processes (`study.grid_worker`) on the rows the store still lacks, and give
+    every process, the notebook's kernel included, cores/N threads. The processes share the grid through the store's
+    claims (`run_grid`), so the notebook finds every helper's row there. A grid without a store gets a temporary one."""
+    if n <= 1: return []
+    import multiprocessing, tempfile
+    from mxstudy.study import ResultsStore, grid_worker
+    if not params.get("store"): params["store"] = str(Path(tempfile.mkdtemp(prefix="mxstudy-")) / "results.sqlite")
+    store = root / params["store"]
+    todo = [c for c in configs if ResultsStore(store).get(c) is None]
+    n = min(n, len(todo))
+    if n <= 1: return []
+    threads = max(1, len(os.sched_getaffinity(0)) // n)
+    os.environ["OMP_NUM_THREADS"] = str(threads)   # read by torch in the kernel, which starts after this
+    print(f"{len(todo)} rows to compute on {n} processes with {threads} thread(s) each", flush=True)
+    ctx = multiprocessing.get_context("spawn")
+    helpers = [ctx.Process(target=grid_worker, name=f"worker {k}",
+                           args=([c.as_dict() for c in todo], str(store), params.get("device", "cpu"), threads, f"worker {k}"))
+               for k in range(1, n)]
+    for h in helpers: h.start()
+    return helpers
 
 
 def _with_overrides(parameters: dict, sets: list[str]) -> dict:
@@ -260,7 +334,7 @@ def _with_overrides(parameters: dict, sets: list[str]) -> dict:
 
 
 def cmd_store(args) -> int:
-    from mxstudy.study import ResultsStore, grid_from_params
+    from mxstudy.study import ResultsStore
     if args.action == "forget":
         if args.file: raise ValueError("store forget takes no FILE; it deletes the rows of --params' grid")
         if not args.params: raise ValueError("store forget needs --params (with --set to narrow the grid), so it never empties a store by accident")
@@ -273,7 +347,8 @@ def cmd_store(args) -> int:
     if not Path(args.store).exists(): raise ValueError(f"results store {args.store} not found")
     store, hashes = ResultsStore(args.store), None
     if args.params:
-        grid = grid_from_params(_with_overrides(load_params(args.params)["parameters"], args.set))
+        spec = load_params(args.params)
+        grid = notebook_grid(_notebook_of(args.params, spec), _with_overrides(spec["parameters"], args.set))
         hashes = [c.config_hash for c in grid]
     if args.action == "forget":
         print(f"{store.forget(hashes)} of the grid's {len(hashes)} rows deleted from {args.store}")

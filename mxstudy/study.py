@@ -31,7 +31,7 @@ from .data import BPB_TASKS, PPL_TASKS
 __all__ = ['EVAL_VERSION', 'DEVICES', 'SEED_VALUES', 'GRID_KEYS', 'EVAL_KEYS', 'OTHER_KEYS', 'PARAM_NAMES', 'EXCLUDE_KEYS',
            'EvalConfig', 'validate_config', 'check_block_sizes', 'git_revision', 'package_versions', 'ResultsStore',
            'check_device', 'hardware_name', 'ModelPool', 'kl_reference', 'quantized_model', 'measure',
-           'evaluate_config', 'progress_to_terminal', 'run_grid', 'paired_comparison', 'paired_bpb',
+           'evaluate_config', 'progress_to_terminal', 'run_grid', 'grid_worker', 'paired_comparison', 'paired_bpb',
            'paired_perplexity', 'summarize', 'seed_summary', 'params_from', 'grid_from_params']
 
 # %% ../nbs/30_study.ipynb #dd07fc5d
@@ -219,14 +219,42 @@ def package_versions() -> dict:
     return out
 
 
+def _process_alive(host: str, pid: int, since: float) -> bool:
+    "Whether the process that took a claim still runs. Another host's process cannot be checked: its claim holds a day."
+    if host != platform.node(): return time.time() - since < 86400
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: return True
+    return True
+
+
 class ResultsStore:
-    "SQLite table of result rows keyed by configuration hash; each put is its own transaction."
+    """SQLite table of result rows keyed by configuration hash; each put is its own transaction. A second table holds
+    **claims**: the configurations some process is computing now, so that several processes share one grid."""
     def __init__(self, path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as con:
             con.execute("""CREATE TABLE IF NOT EXISTS results (config_hash TEXT PRIMARY KEY, config TEXT NOT NULL,
                            metrics TEXT NOT NULL, info TEXT NOT NULL, created REAL NOT NULL)""")
+            con.execute("""CREATE TABLE IF NOT EXISTS claims (config_hash TEXT PRIMARY KEY, host TEXT NOT NULL,
+                           pid INTEGER NOT NULL, since REAL NOT NULL)""")
+
+    def claim(self, cfg: EvalConfig) -> bool:
+        """Mark `cfg` as being computed by this process. False if another live process holds it; a claim left by a
+        process that has died (a killed run) is taken over."""
+        me = (platform.node(), os.getpid())
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")   # the check and the insert are one transaction: two processes cannot both win
+            held = con.execute("SELECT host, pid, since FROM claims WHERE config_hash=?", (cfg.config_hash,)).fetchone()
+            if held is not None and tuple(held[:2]) != me and _process_alive(*held): return False
+            con.execute("INSERT OR REPLACE INTO claims VALUES (?, ?, ?, ?)", (cfg.config_hash, *me, time.time()))
+        return True
+
+    def release(self, cfg: EvalConfig) -> None:
+        "Drop this process's claim on `cfg` (after its row is stored, or after it failed)."
+        with self._connect() as con:
+            con.execute("DELETE FROM claims WHERE config_hash=? AND host=? AND pid=?", (cfg.config_hash, platform.node(), os.getpid()))
 
     def _connect(self):
         con = sqlite3.connect(self.path, timeout=60)
@@ -437,22 +465,45 @@ def progress_to_terminal(path: Optional[str] = None):
 
 
 def run_grid(configs: Iterable[EvalConfig], store: ResultsStore, progress: bool = True, device: str = "cpu",
-             log=print) -> list[dict]:
+             log=print, poll_s: float = 5.0) -> list[dict]:
     """Evaluate every configuration, resuming from the store: finished rows are cache hits. `progress` shows
-    progress bars (on stderr); `log` gets one line per finished row (None: silent)."""
+    progress bars (on stderr); `log` gets one line per finished row (None: silent).
+    Several processes can run grids on one store at once (`mxstudy run --workers N`, or two runs started by hand):
+    each row is claimed before it is computed, a row that another live process holds is skipped and read from the
+    store once that process has stored it (polled every `poll_s` seconds), and a row whose process died is computed here."""
     from tqdm import tqdm
     configs = list(configs)
     for cfg in configs: validate_config(cfg)  # all errors before the first model load
-    pool, rows = ModelPool(device), []
-    bar = tqdm(configs, desc="grid", disable=not progress)
-    for i, cfg in enumerate(bar, 1):
-        bar.set_postfix_str(f"{cfg.model} {cfg.label} {cfg.method}")
-        row = evaluate_config(cfg, store, pool=pool, progress=progress)
-        rows.append(row)
-        if log is not None:
-            state = "cached" if row["info"].get("cached") else f"{row['info']['wall_s']:.0f}s"
-            log(f"[{i}/{len(configs)}] {cfg.model} {cfg.label} {cfg.method} seed {cfg.seed}: {state}", flush=True)
-    return rows
+    pool, rows, pending, done = ModelPool(device), {}, list(range(len(configs))), 0
+    bar = tqdm(total=len(configs), desc="grid", disable=not progress)
+    while pending:
+        held = []
+        for i in pending:
+            cfg = configs[i]
+            if (row := store.get(cfg)) is not None: row["info"]["cached"], state = True, "cached"
+            elif store.claim(cfg):
+                bar.set_postfix_str(f"{cfg.model} {cfg.label} {cfg.method}")
+                try: row = evaluate_config(cfg, store, pool=pool, progress=progress)
+                finally: store.release(cfg)
+                state = "cached" if row["info"].get("cached") else f"{row['info']['wall_s']:.0f}s"
+            else: held.append(i); continue   # another process is computing it
+            rows[i], done = row, done + 1
+            bar.update()
+            if log is not None: log(f"[{done}/{len(configs)}] {cfg.model} {cfg.label} {cfg.method} seed {cfg.seed}: {state}", flush=True)
+        if held == pending:
+            bar.set_postfix_str(f"waiting for {len(held)} row{'s' * (len(held) > 1)} computed by other processes")
+            time.sleep(poll_s)
+        pending = held
+    bar.close()
+    return [rows[i] for i in range(len(configs))]
+
+
+def grid_worker(configs: list[dict], store: str, device: str = "cpu", threads: Optional[int] = None, name: str = "worker") -> None:
+    """One helper process of `mxstudy run --workers N`: `run_grid` over the same configurations (as dicts) and store,
+    without progress bars, one line per row it finishes, prefixed with `name`."""
+    if threads: torch.set_num_threads(threads)
+    log = lambda msg, **kw: print(f"{name}: {msg}", **kw)
+    run_grid([EvalConfig.make(**c) for c in configs], ResultsStore(store), progress=False, device=device, log=log)
 
 # %% ../nbs/30_study.ipynb #86f0bfe1
 _PAIRING_KEYS = ("model", "tasks", "limit", "subsample", "seqlen", "ppl_windows", "scorer", "autocast", "context_length")
