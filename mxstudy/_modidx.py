@@ -418,6 +418,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'mxstudy.report.activation_summary': ('report.html#activation_summary', 'mxstudy/report.py'),
                                 'mxstudy.report.calibration_times': ('report.html#calibration_times', 'mxstudy/report.py'),
                                 'mxstudy.report.caption_for': ('report.html#caption_for', 'mxstudy/report.py'),
+                                'mxstudy.report.component_effects': ('report.html#component_effects', 'mxstudy/report.py'),
                                 'mxstudy.report.decomposition_table': ('report.html#decomposition_table', 'mxstudy/report.py'),
                                 'mxstudy.report.format_interval': ('report.html#format_interval', 'mxstudy/report.py'),
                                 'mxstudy.report.linear_inputs': ('report.html#linear_inputs', 'mxstudy/report.py'),

@@ -17,8 +17,8 @@ import pandas as pd
 __all__ = ['TASK_LABELS', 'OFFLINE_NOTE', 'RECOVERY_CI', 'PPL_CI', 'KL_CI', 'NUMERIC_ONLY', 'INTERVAL_COLUMNS', 'PER_DOCUMENT',
            'FAMILY_LABELS', 'METHOD_ORDER', 'TRANSFORMATIONS', 'format_interval', 'results_table', 'versions_of',
            'caption_for', 'write_table', 'write_rows', 'recovery_figure', 'method_pivot', 'decomposition_table',
-           'calibration_times', 'threads_note', 'seed_table', 'linear_inputs', 'activation_summary',
-           'activation_figure']
+           'component_effects', 'calibration_times', 'threads_note', 'seed_table', 'linear_inputs',
+           'activation_summary', 'activation_figure']
 
 # %% ../nbs/32_report.ipynb #79008c55
 TASK_LABELS = {"arc_easy": "ARC-e", "arc_challenge": "ARC-c", "hellaswag": "HellaSwag", "piqa": "PIQA",
@@ -211,6 +211,43 @@ def decomposition_table(df: pd.DataFrame, value: str) -> pd.DataFrame:
     idx = [(s, c) for s in TRANSFORMATIONS for c in comp if (s, c) in pv.index]
     cols = [FAMILY_LABELS[f] for f in FAMILY_LABELS if FAMILY_LABELS[f] in pv.columns]
     return pv.loc[idx, cols].reset_index()
+
+# %% ../nbs/32_report.ipynb #7edd9b6a
+_WITHOUT = {"GPTQ": [("none", "GPTQ")], "low-rank": [("none", "low-rank")],
+            "GPTQ + low-rank": [("low-rank", "GPTQ"), ("GPTQ", "low-rank")]}   # compensation -> (compensation without X, X)
+
+
+def component_effects(rows: list[dict], ppl_task: str = "ppl", n_resamples: int = 1000) -> pd.DataFrame:
+    """Rows: (component added, the recipe it is added to as 'transformation / compensation'); columns: format
+    families; cells: perplexity with the component as % of perplexity without it on the same windows, with the paired
+    95 % interval. Pairs are formed within one model, setting and seed (a seed-independent recipe such as RTN
+    stands in at seed 0 for every seed)."""
+    from mxstudy.stats import ppl_ratio_ci
+    cells = {}
+    for r in rows:
+        c, nll = r["config"], (r["metrics"].get(ppl_task) or {}).get("window_nll")
+        if c.get("setting") == "bf16" or not nll: continue
+        cells[(c["model"], c["setting"], c.get("seed", 0), c["family"], *_decompose(c["method"]))] = nll
+    recs = {}
+    for (model, setting, seed, fam, t, comp), nll in cells.items():
+        pairs = ([(("none", comp), t)] if t != "none" else []) + [((t, without), added) for without, added in _WITHOUT.get(comp, [])]
+        for (bt, bc), added in pairs:
+            base = cells.get((model, setting, seed, fam, bt, bc)) or cells.get((model, setting, 0, fam, bt, bc))
+            if base is None: continue
+            rec = recs.setdefault((model, setting, seed, added, f"{bt} / {bc}"), {})
+            rec[FAMILY_LABELS.get(fam, fam)] = format_interval(*ppl_ratio_ci(base, nll, n_resamples))
+    if not recs: return pd.DataFrame(columns=["added", "to"])
+    added_order = [*TRANSFORMATIONS, "GPTQ", "low-rank"]
+    comp_order = ["none", "GPTQ", "low-rank", "GPTQ + low-rank"]
+    def order(k):
+        bt, bc = k[4].split(" / ")
+        return (k[0], k[1], k[2], added_order.index(k[3]), TRANSFORMATIONS.index(bt), comp_order.index(bc))
+    df = pd.DataFrame([dict(model=k[0], setting=k[1].upper(), seed=k[2], added=k[3], to=k[4], **v) for k, v in
+                       ((k, recs[k]) for k in sorted(recs, key=order))])
+    fams = [FAMILY_LABELS.get(f, f) for f in FAMILY_LABELS if FAMILY_LABELS.get(f, f) in df.columns]
+    fams += [c for c in df.columns if c not in fams and c not in ("model", "setting", "seed", "added", "to")]
+    keep = [c for c in ("model", "setting", "seed") if df[c].nunique() > 1]
+    return df[keep + ["added", "to"] + fams]
 
 # %% ../nbs/32_report.ipynb #216e2812
 def calibration_times(summary: list[dict], columns: str = "label") -> pd.DataFrame:
