@@ -547,7 +547,8 @@ def paired_comparison(row: dict, baseline: dict, tasks: list[str], n_resamples: 
     out = dict(flips=fl["avg"], **{f"{t}_flips": fl[t] for t in tasks})
     if ci is not None:
         out.update(recovery=ci["recovery"], recovery_lo=ci["recovery_lo"], recovery_hi=ci["recovery_hi"],
-                   regime=regime_band(ci["recovery_lo"], ci["recovery_hi"]))
+                   regime=regime_band(ci["recovery_lo"], ci["recovery_hi"]),
+                   delta=ci["delta"], delta_lo=ci["delta_lo"], delta_hi=ci["delta_hi"])   # accuracy points, row - baseline
     return out
 
 
