@@ -309,7 +309,8 @@ def _start_workers(configs: list, params: dict, n: int, root: Path) -> list:
     from mxstudy.study import ResultsStore, grid_worker
     if not params.get("store"): params["store"] = str(Path(tempfile.mkdtemp(prefix="mxstudy-")) / "results.sqlite")
     store = root / params["store"]
-    todo = [c for c in configs if ResultsStore(store).get(c) is None]
+    finished = ResultsStore(store)
+    todo = [c for c in configs if finished.get(c) is None]
     n = min(n, len(todo))
     if n <= 1: return []
     threads = max(1, len(os.sched_getaffinity(0)) // n)
