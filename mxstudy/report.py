@@ -15,10 +15,11 @@ import pandas as pd
 
 # %% auto #0
 __all__ = ['TASK_LABELS', 'OFFLINE_NOTE', 'RECOVERY_CI', 'PPL_CI', 'KL_CI', 'NUMERIC_ONLY', 'DELTA_RTN_CI', 'PPL_RTN_CI',
-           'INTERVAL_COLUMNS', 'PER_DOCUMENT', 'FAMILY_LABELS', 'METHOD_ORDER', 'TRANSFORMATIONS', 'format_interval',
-           'results_table', 'versions_of', 'caption_for', 'write_table', 'write_rows', 'recovery_figure',
-           'method_pivot', 'decomposition_table', 'component_effects', 'calibration_times', 'threads_note',
-           'seed_table', 'linear_inputs', 'activation_summary', 'activation_figure']
+           'P_VALUE', 'HOLM_P', 'HOLM_CLAIM', 'INTERVAL_COLUMNS', 'PER_DOCUMENT', 'FAMILY_LABELS', 'METHOD_ORDER',
+           'TRANSFORMATIONS', 'format_interval', 'results_table', 'versions_of', 'caption_for', 'write_table',
+           'holm_columns', 'write_rows', 'recovery_figure', 'method_pivot', 'decomposition_table', 'component_effects',
+           'calibration_times', 'threads_note', 'seed_table', 'linear_inputs', 'activation_summary',
+           'activation_figure']
 
 # %% ../nbs/32_report.ipynb #79008c55
 TASK_LABELS = {"arc_easy": "ARC-e", "arc_challenge": "ARC-c", "hellaswag": "HellaSwag", "piqa": "PIQA",
@@ -34,6 +35,7 @@ KL_CI = "KL [95% CI]"
 NUMERIC_ONLY = ("Recovery %", "Recovery lo", "Recovery hi")  # in the CSV; the Markdown shows RECOVERY_CI instead
 DELTA_RTN_CI = "Δ accuracy vs RTN (points) [95% CI]"
 PPL_RTN_CI = "PPL % of RTN [95% CI]"
+P_VALUE, HOLM_P, HOLM_CLAIM = "p", "Holm p", "claim (Holm, 5 %)"   # a table's many comparisons (mxstudy.stats.holm)
 INTERVAL_COLUMNS = {RECOVERY_CI: NUMERIC_ONLY, PPL_CI: ("PPL % of BF16", "PPL % lo", "PPL % hi"), KL_CI: ("KL", "KL lo", "KL hi"),
                     DELTA_RTN_CI: ("Δ vs RTN", "Δ lo", "Δ hi"), PPL_RTN_CI: ("PPL % of RTN", "PPL % of RTN lo", "PPL % of RTN hi")}
 
@@ -113,9 +115,26 @@ def write_table(df: pd.DataFrame, out_dir, name: str, caption: str, floatfmt: st
     shown = df.drop(columns=[c for ci, cols in INTERVAL_COLUMNS.items() if ci in df for c in cols if c in df] +
                             [c for c in df if c.endswith(" flips %")])
     shown = shown.astype(object).where(shown.notna(), None)   # missing cells print as '–', not 'nan'
-    formats = tuple(".4f" if c == "KL" else floatfmt for c in shown.columns)
+    formats = tuple(".4f" if c in ("KL", P_VALUE, HOLM_P) else floatfmt for c in shown.columns)
     md.write_text(shown.to_markdown(index=False, floatfmt=formats, missingval="–") + f"\n\n*{caption}*\n")
     return dict(csv=csv, md=md)
+
+
+def holm_columns(df: pd.DataFrame, delta: str, p: str = P_VALUE, alpha: float = 0.05,
+                 words: tuple = ("higher", "lower", "none")) -> pd.DataFrame:
+    """`df` with `HOLM_P`, Holm's adjustment of column `p` over every row that has one (the table is the family), and
+    `HOLM_CLAIM`: words[0] / words[1] where the adjusted p <= `alpha` and the difference `delta` is > 0 / < 0, words[2]
+    where it is not; rows without a p-value get neither."""
+    from mxstudy.stats import holm
+    out = df[[c for c in df if c != p] + ([p] if p in df else [])].copy()   # p next to its adjustment
+    has = out[p].notna() if p in out else pd.Series(False, index=out.index)
+    out[HOLM_P], out[HOLM_CLAIM] = None, None
+    if has.any():
+        adjusted = holm(out.loc[has, p].astype(float).to_numpy())
+        out.loc[has, HOLM_P] = adjusted
+        sign = out.loc[has, delta].astype(float).to_numpy()
+        out.loc[has, HOLM_CLAIM] = [words[2] if a > alpha else words[0] if s > 0 else words[1] for a, s in zip(adjusted, sign)]
+    return out
 
 
 PER_DOCUMENT = ("docs", "window_nll", "window_kl")  # per-document and per-window data: in the JSON lines, not the CSV

@@ -19,9 +19,9 @@ import torch
 
 # %% auto #0
 __all__ = ['CHOICE_CHARS', 'NO_CHOICE', 'BAND_SEP', 'encode_bits', 'decode_bits', 'encode_choices', 'decode_choices',
-           'encode_floats', 'decode_floats', 'paired_bootstrap', 'resampled_recovery', 'pearson_interval', 'flips',
-           'flips_by_task', 'regime_band', 'is_determined', 'mean_ci', 'ppl_ratio_ci', 'resampled_means', 'mean_sd',
-           'topk_logprobs', 'kl_from_topk', 'kl_full', 'tail_samples']
+           'encode_floats', 'decode_floats', 'normal_p_value', 'paired_bootstrap', 'holm', 'resampled_recovery',
+           'pearson_interval', 'flips', 'flips_by_task', 'regime_band', 'is_determined', 'mean_ci', 'ppl_ratio_ci',
+           'resampled_means', 'mean_sd', 'topk_logprobs', 'kl_from_topk', 'kl_full', 'tail_samples']
 
 # %% ../nbs/15_stats.ipynb #371ecedc
 CHOICE_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz"   # choice index i is CHOICE_CHARS[i]
@@ -142,10 +142,18 @@ def _same_tasks(base: Mapping, quant: Mapping) -> list[str]:
     return list(base)
 
 
+def normal_p_value(estimate: float, se: float) -> float:
+    "Two-sided p-value of `estimate` = 0 given its standard error `se` (normal approximation); 1 if both are 0, 0 if only se is."
+    if not (math.isfinite(se) and se >= 0): raise ValueError(f"a standard error must be finite and >= 0, not {se!r}")
+    if se == 0: return 1.0 if estimate == 0 else 0.0
+    return math.erfc(abs(estimate) / (se * math.sqrt(2.0)))
+
+
 def paired_bootstrap(base: Mapping[str, Sequence], quant: Mapping[str, Sequence], n_resamples: int = 1000,
                      seed: int = 0, confidence: float = 0.95, binary: bool = True) -> dict:
     """Recovery and accuracy delta of `quant` vs `base` (per-task per-document 0/1) with paired, task-stratified bootstrap
-    intervals. `binary=False` accepts any real per-document values (bits per byte): `recovery` is then 100 x the ratio of
+    intervals, and the delta's bootstrap standard error `delta_se` and normal p-value `delta_p` (see Holm below).
+    `binary=False` accepts any real per-document values (bits per byte): `recovery` is then 100 x the ratio of
     the means and `delta` 100 x their difference."""
     _check_confidence(confidence, n_resamples)
     tasks = _same_tasks(base, quant)
@@ -161,10 +169,23 @@ def paired_bootstrap(base: Mapping[str, Sequence], quant: Mapping[str, Sequence]
         raise ValueError(f"the baseline average is 0 in {int((res_b <= 0).sum())} of {n_resamples} resamples: too few documents for a recovery interval")
     rec = 100.0 * res_q / res_b
     rec_lo, rec_hi = _interval(rec, confidence)
-    d_lo, d_hi = _interval(100.0 * (res_q - res_b), confidence)
+    deltas = 100.0 * (res_q - res_b)
+    d_lo, d_hi = _interval(deltas, confidence)
+    delta, delta_se = 100.0 * (avg_q - avg_b), float(deltas.std(ddof=1)) if n_resamples > 1 else 0.0
     return dict(recovery=100.0 * avg_q / avg_b, recovery_lo=rec_lo, recovery_hi=rec_hi,
-                delta=100.0 * (avg_q - avg_b), delta_lo=d_lo, delta_hi=d_hi,
+                delta=delta, delta_lo=d_lo, delta_hi=d_hi, delta_se=delta_se, delta_p=normal_p_value(delta, delta_se),
                 n_docs={t: len(b[t]) for t in tasks}, n_resamples=int(n_resamples), seed=seed, confidence=confidence)
+
+# %% ../nbs/15_stats.ipynb #521023aa
+def holm(pvalues: Sequence[float]) -> np.ndarray:
+    "Holm's step-down adjusted p-values, in the input's order: claim a difference where the adjusted p <= alpha (FWER alpha)."
+    p = np.asarray(pvalues, dtype=np.float64)
+    if p.ndim != 1: raise ValueError(f"p-values must be a 1-D sequence, not shape {p.shape}")
+    if not ((p >= 0) & (p <= 1)).all(): raise ValueError(f"p-values must lie in [0, 1]; got {p[~((p >= 0) & (p <= 1))][0]!r}")
+    m, order = len(p), np.argsort(p, kind="stable")
+    adjusted = np.empty(m)
+    adjusted[order] = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[order]))
+    return adjusted
 
 # %% ../nbs/15_stats.ipynb #ad6309f6
 def resampled_recovery(base: Mapping[str, Sequence], rows: Mapping[str, Mapping[str, Sequence]], n_resamples: int = 1000,

@@ -529,7 +529,7 @@ def _outcomes(docs: dict):
 def paired_comparison(row: dict, baseline: dict, tasks: list[str], n_resamples: int = 1000, seed: int = 0) -> Optional[dict]:
     """Paired statistics of `row` against its BF16 `baseline` on `tasks`: recovery % with its 95 % bootstrap interval
     (documents resampled within each task, the same documents for both rows), the regime band, and flips % per
-    task and on average. None when either row lacks per-document records or they were scored on other documents."""
+    task and on average, and the accuracy difference (points) with its interval and p-value. None when either row lacks per-document records or they were scored on other documents."""
     from mxstudy.evaluate import decode_ids
     from mxstudy.stats import decode_bits, decode_choices, flips_by_task, paired_bootstrap, regime_band
     base, quant, bc, qc = {}, {}, {}, {}
@@ -548,7 +548,8 @@ def paired_comparison(row: dict, baseline: dict, tasks: list[str], n_resamples: 
     if ci is not None:
         out.update(recovery=ci["recovery"], recovery_lo=ci["recovery_lo"], recovery_hi=ci["recovery_hi"],
                    regime=regime_band(ci["recovery_lo"], ci["recovery_hi"]),
-                   delta=ci["delta"], delta_lo=ci["delta_lo"], delta_hi=ci["delta_hi"])   # accuracy points, row - baseline
+                   delta=ci["delta"], delta_lo=ci["delta_lo"], delta_hi=ci["delta_hi"],   # accuracy points, row - baseline
+                   delta_p=ci["delta_p"])   # its normal p-value, for Holm's adjustment across a table (mxstudy.stats.holm)
     return out
 
 
