@@ -34,6 +34,20 @@ except ImportError:  # pragma: no cover (Windows: no lock; the atomic rename sti
 
 _log = logging.getLogger(__name__)
 
+
+class _DropMessages(logging.Filter):
+    "Drop log records whose message contains any of `fragments`."
+    def __init__(self, *fragments: str): super().__init__(); self.fragments = fragments
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not any(f in record.getMessage() for f in self.fragments)
+
+
+# Loading a model through transformers imports torchao, which logs that its optional CUDA kernels (`_C*.so`) cannot be
+# loaded on a CPU build and triggers a torch deprecation notice about Enum pytree constants: three lines per process
+# that say nothing about the results and read like failures. Only those messages are dropped.
+logging.getLogger("torchao").addFilter(_DropMessages("Failed to load"))
+logging.getLogger("torch.utils._pytree").addFilter(_DropMessages("is an Enum subclass and is now natively supported"))
+
 # %% auto #0
 __all__ = ['DEFAULT_MODEL', 'MODELS', 'MANIFEST', 'MODEL_FILES', 'TOKENIZER_FILES', 'TINY_LLAMA_CONFIG', 'ModelSource',
            'repo_root', 'cache_root', 'model_cache_dir', 'ModelNotInstalledError', 'resolve_model', 'atomic_build',
