@@ -15,11 +15,11 @@ import pandas as pd
 
 # %% auto #0
 __all__ = ['TASK_LABELS', 'OFFLINE_NOTE', 'RECOVERY_CI', 'PPL_CI', 'KL_CI', 'NUMERIC_ONLY', 'DELTA_RTN_CI', 'PPL_RTN_CI',
-           'P_VALUE', 'HOLM_P', 'HOLM_CLAIM', 'INTERVAL_COLUMNS', 'PER_DOCUMENT', 'FAMILY_LABELS', 'METHOD_ORDER',
-           'TRANSFORMATIONS', 'format_interval', 'results_table', 'versions_of', 'caption_for', 'write_table',
-           'holm_columns', 'write_rows', 'recovery_figure', 'method_pivot', 'decomposition_table', 'component_effects',
-           'calibration_times', 'threads_note', 'seed_table', 'linear_inputs', 'activation_summary',
-           'activation_figure']
+           'DELTA_CI', 'PPL_RATIO_CI', 'P_VALUE', 'HOLM_P', 'HOLM_CLAIM', 'INTERVAL_COLUMNS', 'PER_DOCUMENT',
+           'FAMILY_LABELS', 'METHOD_ORDER', 'TRANSFORMATIONS', 'format_interval', 'results_table', 'versions_of',
+           'caption_for', 'write_table', 'holm_columns', 'write_rows', 'recovery_figure', 'method_pivot',
+           'decomposition_table', 'component_effects', 'calibration_times', 'threads_note', 'seed_table',
+           'linear_inputs', 'activation_summary', 'activation_figure']
 
 # %% ../nbs/32_report.ipynb #79008c55
 TASK_LABELS = {"arc_easy": "ARC-e", "arc_challenge": "ARC-c", "hellaswag": "HellaSwag", "piqa": "PIQA",
@@ -35,9 +35,12 @@ KL_CI = "KL [95% CI]"
 NUMERIC_ONLY = ("Recovery %", "Recovery lo", "Recovery hi")  # in the CSV; the Markdown shows RECOVERY_CI instead
 DELTA_RTN_CI = "Δ accuracy vs RTN (points) [95% CI]"
 PPL_RTN_CI = "PPL % of RTN [95% CI]"
+DELTA_CI = "Δ accuracy (points) [95% CI]"          # method a against method b: a - b
+PPL_RATIO_CI = "PPL % of the second [95% CI]"       # a's perplexity as % of b's
 P_VALUE, HOLM_P, HOLM_CLAIM = "p", "Holm p", "claim (Holm, 5 %)"   # a table's many comparisons (mxstudy.stats.holm)
 INTERVAL_COLUMNS = {RECOVERY_CI: NUMERIC_ONLY, PPL_CI: ("PPL % of BF16", "PPL % lo", "PPL % hi"), KL_CI: ("KL", "KL lo", "KL hi"),
-                    DELTA_RTN_CI: ("Δ vs RTN", "Δ lo", "Δ hi"), PPL_RTN_CI: ("PPL % of RTN", "PPL % of RTN lo", "PPL % of RTN hi")}
+                    DELTA_RTN_CI: ("Δ vs RTN", "Δ lo", "Δ hi"), PPL_RTN_CI: ("PPL % of RTN", "PPL % of RTN lo", "PPL % of RTN hi"),
+                    DELTA_CI: ("Δ", "Δ lo", "Δ hi"), PPL_RATIO_CI: ("PPL %", "PPL % lo", "PPL % hi")}
 
 
 def format_interval(value, lo, hi, digits: int = 2) -> Optional[str]:
