@@ -121,7 +121,9 @@ def write_table(df: pd.DataFrame, out_dir, name: str, caption: str, floatfmt: st
     for c in (P_VALUE, HOLM_P):   # p-values: 4 decimals, and '<0.0001' rather than a 0 that no test can give
         if c in shown: shown[c] = [None if v is None else "<0.0001" if float(v) < 5e-5 else f"{float(v):.4f}" for v in shown[c]]
     formats = tuple(".4f" if c == "KL" else floatfmt for c in shown.columns)
-    md.write_text(shown.to_markdown(index=False, floatfmt=formats, missingval="–") + f"\n\n*{caption}*\n")
+    as_written = [i for i, c in enumerate(shown.columns) if c in (P_VALUE, HOLM_P)]   # tabulate would re-round them
+    md.write_text(shown.to_markdown(index=False, floatfmt=formats, missingval="–", disable_numparse=as_written or False)
+                  + f"\n\n*{caption}*\n")
     return dict(csv=csv, md=md)
 
 
