@@ -15,11 +15,11 @@ import pandas as pd
 
 # %% auto #0
 __all__ = ['TASK_LABELS', 'OFFLINE_NOTE', 'RECOVERY_CI', 'PPL_CI', 'KL_CI', 'NUMERIC_ONLY', 'DELTA_RTN_CI', 'PPL_RTN_CI',
-           'DELTA_CI', 'PPL_RATIO_CI', 'P_VALUE', 'HOLM_P', 'HOLM_CLAIM', 'INTERVAL_COLUMNS', 'PER_DOCUMENT',
-           'FAMILY_LABELS', 'METHOD_ORDER', 'TRANSFORMATIONS', 'format_interval', 'results_table', 'versions_of',
-           'caption_for', 'write_table', 'holm_columns', 'write_rows', 'recovery_figure', 'method_pivot',
-           'decomposition_table', 'component_effects', 'calibration_times', 'threads_note', 'seed_table',
-           'linear_inputs', 'activation_summary', 'activation_figure']
+           'DELTA_CI', 'PPL_RATIO_CI', 'P_VALUE', 'HOLM_P', 'HOLM_CLAIM', 'HOLM_MARK', 'HOLM_MARK_NOTE',
+           'INTERVAL_COLUMNS', 'PER_DOCUMENT', 'FAMILY_LABELS', 'METHOD_ORDER', 'TRANSFORMATIONS', 'format_interval',
+           'results_table', 'versions_of', 'caption_for', 'write_table', 'holm_columns', 'holm_marked', 'write_rows',
+           'recovery_figure', 'method_pivot', 'decomposition_table', 'component_effects', 'calibration_times',
+           'threads_note', 'seed_table', 'linear_inputs', 'activation_summary', 'activation_figure']
 
 # %% ../nbs/32_report.ipynb #79008c55
 TASK_LABELS = {"arc_easy": "ARC-e", "arc_challenge": "ARC-c", "hellaswag": "HellaSwag", "piqa": "PIQA",
@@ -38,6 +38,9 @@ PPL_RTN_CI = "PPL % of RTN [95% CI]"
 DELTA_CI = "Δ accuracy (points) [95% CI]"          # method a against method b: a - b
 PPL_RATIO_CI = "PPL % of the second [95% CI]"       # a's perplexity as % of b's
 P_VALUE, HOLM_P, HOLM_CLAIM = "p", "Holm p", "claim (Holm, 5 %)"   # a table's many comparisons (mxstudy.stats.holm)
+HOLM_MARK = " †"   # a cell of a wide comparison table whose difference Holm's adjustment does not establish
+HOLM_MARK_NOTE = ("† = not established after Holm's adjustment over every cell of this table (family-wise 5 %; "
+                  "paired t-test on the windows' NLL differences): the interval alone would claim too much.")
 INTERVAL_COLUMNS = {RECOVERY_CI: NUMERIC_ONLY, PPL_CI: ("PPL % of BF16", "PPL % lo", "PPL % hi"), KL_CI: ("KL", "KL lo", "KL hi"),
                     DELTA_RTN_CI: ("Δ vs RTN", "Δ lo", "Δ hi"), PPL_RTN_CI: ("PPL % of RTN", "PPL % of RTN lo", "PPL % of RTN hi"),
                     DELTA_CI: ("Δ", "Δ lo", "Δ hi"), PPL_RATIO_CI: ("PPL %", "PPL % lo", "PPL % hi")}
@@ -142,6 +145,18 @@ def holm_columns(df: pd.DataFrame, delta: str, p: str = P_VALUE, alpha: float = 
         sign = out.loc[has, delta].astype(float).to_numpy()
         out.loc[has, HOLM_CLAIM] = [words[2] if a > alpha else words[0] if s > 0 else words[1] for a, s in zip(adjusted, sign)]
     return out
+
+
+def holm_marked(texts: list, pvalues: list, alpha: float = 0.05, mark: str = HOLM_MARK) -> list:
+    """`texts` (the cells of one wide table) with `mark` appended to each cell whose difference is not established:
+    Holm's adjustment of `pvalues` over every cell that has one (the table is the family) above `alpha`, or no p-value.
+    A None text stays None."""
+    from mxstudy.stats import holm
+    if len(texts) != len(pvalues): raise ValueError(f"{len(texts)} texts but {len(pvalues)} p-values")
+    has = [i for i, (t, p) in enumerate(zip(texts, pvalues)) if t is not None and p is not None]
+    adjusted = dict(zip(has, holm([pvalues[i] for i in has]))) if has else {}
+    return [None if t is None else t if adjusted.get(i, 1.0) <= alpha and i in adjusted else t + mark
+            for i, t in enumerate(texts)]
 
 
 PER_DOCUMENT = ("docs", "window_nll", "window_kl")  # per-document and per-window data: in the JSON lines, not the CSV
@@ -249,9 +264,9 @@ _WITHOUT = {"GPTQ": [("none", "GPTQ")], "low-rank": [("none", "low-rank")],
 def component_effects(rows: list[dict], ppl_task: str = "ppl", n_resamples: int = 1000) -> pd.DataFrame:
     """Rows: (component added, the recipe it is added to as 'transformation / compensation'); columns: format
     families; cells: perplexity with the component as % of perplexity without it on the same windows, with the paired
-    95 % interval. Pairs are formed within one model, setting and seed (a seed-independent recipe such as RTN
+    95 % interval, and `HOLM_MARK` where Holm's adjustment over the table does not establish the difference. Pairs are formed within one model, setting and seed (a seed-independent recipe such as RTN
     stands in at seed 0 for every seed)."""
-    from mxstudy.stats import ppl_ratio_ci
+    from mxstudy.stats import ppl_ratio_ci, ppl_ratio_p
     cells = {}
     for r in rows:
         c, nll = r["config"], (r["metrics"].get(ppl_task) or {}).get("window_nll")
@@ -264,8 +279,12 @@ def component_effects(rows: list[dict], ppl_task: str = "ppl", n_resamples: int 
             base = cells.get((model, setting, seed, fam, bt, bc)) or cells.get((model, setting, 0, fam, bt, bc))
             if base is None: continue
             rec = recs.setdefault((model, setting, seed, added, f"{bt} / {bc}"), {})
-            rec[FAMILY_LABELS.get(fam, fam)] = format_interval(*ppl_ratio_ci(base, nll, n_resamples))
+            rec[FAMILY_LABELS.get(fam, fam)] = (format_interval(*ppl_ratio_ci(base, nll, n_resamples)),
+                                                ppl_ratio_p(base, nll) if len(nll) > 1 else None)
     if not recs: return pd.DataFrame(columns=["added", "to"])
+    where = [(k, f) for k in recs for f in recs[k]]   # every cell of the table is one comparison of one family
+    for (k, f), text in zip(where, holm_marked([recs[k][f][0] for k, f in where], [recs[k][f][1] for k, f in where])):
+        recs[k][f] = text
     added_order = [*TRANSFORMATIONS, "GPTQ", "low-rank"]
     comp_order = ["none", "GPTQ", "low-rank", "GPTQ + low-rank"]
     def order(k):

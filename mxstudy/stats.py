@@ -21,7 +21,7 @@ import torch
 __all__ = ['CHOICE_CHARS', 'NO_CHOICE', 'BAND_SEP', 'encode_bits', 'decode_bits', 'encode_choices', 'decode_choices',
            'encode_floats', 'decode_floats', 'normal_p_value', 'paired_bootstrap', 'holm', 'resampled_recovery',
            'pearson_interval', 'flips', 'flips_by_task', 'regime_band', 'is_determined', 'mean_ci', 'ppl_ratio_ci',
-           'resampled_means', 'mean_sd', 'topk_logprobs', 'kl_from_topk', 'kl_full', 'tail_samples']
+           'ppl_ratio_p', 'resampled_means', 'mean_sd', 'topk_logprobs', 'kl_from_topk', 'kl_full', 'tail_samples']
 
 # %% ../nbs/15_stats.ipynb #371ecedc
 CHOICE_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz"   # choice index i is CHOICE_CHARS[i]
@@ -298,6 +298,20 @@ def ppl_ratio_ci(base_window_nll: Sequence[float], quant_window_nll: Sequence[fl
     b, q = _values(base_window_nll), _values(quant_window_nll)
     if b.shape != q.shape: raise ValueError(f"base has {b.size} windows, quant {q.size}: not the same windows")
     return tuple(100.0 * math.exp(v) for v in mean_ci(q - b, n_resamples, seed, confidence))
+
+
+def ppl_ratio_p(base_window_nll: Sequence[float], quant_window_nll: Sequence[float]) -> float:
+    """Two-sided p-value that two models have the same perplexity on the same windows: Student's paired t-test on
+    the per-window NLL differences (W - 1 degrees of freedom); 1 when every difference is 0, 0 when all are equal
+    and not 0."""
+    from scipy.stats import t as student_t
+    b, q = _values(base_window_nll), _values(quant_window_nll)
+    if b.shape != q.shape: raise ValueError(f"base has {b.size} windows, quant {q.size}: not the same windows")
+    if b.size < 2: raise ValueError("a p-value needs at least 2 windows")
+    d = q - b
+    mean, se = float(d.mean()), float(d.std(ddof=1)) / math.sqrt(d.size)
+    if se == 0: return 1.0 if mean == 0 else 0.0
+    return float(2.0 * student_t.sf(abs(mean) / se, d.size - 1))
 
 
 def resampled_means(rows: Mapping[str, Sequence[float]], n_resamples: int = 1000, seed: int = 0) -> dict[str, np.ndarray]:

@@ -153,7 +153,7 @@ def test_every_parameter_file_builds_its_grid():
             assert sizes[f.stem] in described, (f.name, sizes[f.stem], described)
     assert sizes["rq4_quick"] == 33 and sizes["rq2_complete"] == 201 and sizes["decomposition_extended"] == 97
     assert sizes["rq3"] == 14 and sizes["configs_weights"] == 15 and sizes["configs_transforms"] == 10
-    assert sizes["reasoning"] == 9 and sizes["rq2_quick"] == 41 and sizes["methods"] == 31   # both trimmed by `exclude`
+    assert sizes["reasoning"] == 9 and sizes["rq2_quick"] == 81 and sizes["methods"] == 31   # methods: trimmed by `exclude`
 
 
 def test_scale_variants_run_through_the_cli(tmp_path):
