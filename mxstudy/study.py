@@ -579,13 +579,15 @@ def paired_bpb(row: dict, baseline: dict, tasks: list[str], n_resamples: int = 1
 
 def paired_perplexity(row: dict, baseline: dict, n_resamples: int = 1000, seed: int = 0) -> dict:
     """Perplexity of `row` as % of its BF16 `baseline`'s on the same windows (`rel_ppl`) and its KL, each with the 95 %
-    window-bootstrap interval (`mxstudy.stats.ppl_ratio_ci`, `mean_ci`), from the first perplexity task both rows have
+    window-bootstrap interval (`mxstudy.stats.ppl_ratio_ci`, `mean_ci`), and the ratio's paired t-test p-value
+    (`rel_ppl_p`, `ppl_ratio_p`: for Holm's adjustment over a table), from the first perplexity task both rows have
     with per-window records; {} when they have none or were measured on other windows."""
-    from mxstudy.stats import mean_ci, ppl_ratio_ci
+    from mxstudy.stats import mean_ci, ppl_ratio_ci, ppl_ratio_p
     for t in row["config"]["tasks"]:
         q, b = row["metrics"].get(t, {}), baseline["metrics"].get(t, {})
         if t not in PPL_TASKS or not q.get("window_nll") or len(q["window_nll"]) != len(b.get("window_nll") or []): continue
         out = dict(zip(("rel_ppl", "rel_ppl_lo", "rel_ppl_hi"), ppl_ratio_ci(b["window_nll"], q["window_nll"], n_resamples, seed)))
+        if len(q["window_nll"]) > 1: out["rel_ppl_p"] = ppl_ratio_p(b["window_nll"], q["window_nll"])
         if q.get("window_kl"): out.update(zip(("kl_lo", "kl_hi"), mean_ci(q["window_kl"], n_resamples, seed)[1:]))
         return out
     return {}
