@@ -424,6 +424,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'mxstudy.report.component_effects': ('report.html#component_effects', 'mxstudy/report.py'),
                                 'mxstudy.report.decomposition_table': ('report.html#decomposition_table', 'mxstudy/report.py'),
                                 'mxstudy.report.format_interval': ('report.html#format_interval', 'mxstudy/report.py'),
+                                'mxstudy.report.hardware_of': ('report.html#hardware_of', 'mxstudy/report.py'),
                                 'mxstudy.report.holm_columns': ('report.html#holm_columns', 'mxstudy/report.py'),
                                 'mxstudy.report.holm_marked': ('report.html#holm_marked', 'mxstudy/report.py'),
                                 'mxstudy.report.linear_inputs': ('report.html#linear_inputs', 'mxstudy/report.py'),

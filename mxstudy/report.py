@@ -17,9 +17,10 @@ import pandas as pd
 __all__ = ['TASK_LABELS', 'OFFLINE_NOTE', 'RECOVERY_CI', 'PPL_CI', 'KL_CI', 'NUMERIC_ONLY', 'DELTA_RTN_CI', 'PPL_RTN_CI',
            'DELTA_CI', 'PPL_RATIO_CI', 'P_VALUE', 'HOLM_P', 'HOLM_CLAIM', 'HOLM_MARK', 'HOLM_MARK_NOTE',
            'INTERVAL_COLUMNS', 'PER_DOCUMENT', 'FAMILY_LABELS', 'METHOD_ORDER', 'TRANSFORMATIONS', 'format_interval',
-           'results_table', 'versions_of', 'caption_for', 'write_table', 'holm_columns', 'holm_marked', 'write_rows',
-           'recovery_figure', 'method_pivot', 'decomposition_table', 'component_effects', 'calibration_times',
-           'threads_note', 'seed_table', 'linear_inputs', 'activation_summary', 'activation_figure']
+           'results_table', 'versions_of', 'hardware_of', 'caption_for', 'write_table', 'holm_columns', 'holm_marked',
+           'write_rows', 'recovery_figure', 'method_pivot', 'decomposition_table', 'component_effects',
+           'calibration_times', 'threads_note', 'seed_table', 'linear_inputs', 'activation_summary',
+           'activation_figure']
 
 # %% ../nbs/32_report.ipynb #79008c55
 TASK_LABELS = {"arc_easy": "ARC-e", "arc_challenge": "ARC-c", "hellaswag": "HellaSwag", "piqa": "PIQA",
@@ -88,6 +89,13 @@ def versions_of(rows: list[dict]) -> dict:
     return {k: "/".join(sorted(set(xs))) for k, xs in seen.items()}
 
 
+def hardware_of(rows: list[dict]) -> dict:
+    "{processor or GPU: number of rows computed on it}, most rows first (rows without the record count as '?')."
+    n = {}
+    for r in rows: n[r["info"].get("hardware", "?")] = n.get(r["info"].get("hardware", "?"), 0) + 1
+    return dict(sorted(n.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
 def caption_for(rows: list[dict], extra: str = "") -> str:
     "Caption: model(s), task limit, perplexity windows, seeds, package versions, config hashes."
     cfgs = [r["config"] for r in rows]
@@ -97,6 +105,7 @@ def caption_for(rows: list[dict], extra: str = "") -> str:
     subs = sorted({", ".join(f"{t} {n}" for t, n in (c.get("subsample") or {}).items()) for c in cfgs} - {""})
     v = versions_of(rows)
     mixed = [k for k, x in v.items() if "/" in x]
+    hw = hardware_of(rows)
     parts = [f"Model: {', '.join(models)}.", f"lm-eval limit per task: {', '.join(limits)} (None = full task).",
              f"Perplexity: {', '.join(seq)}.", f"Seed: {', '.join(seeds)}.",
              f"Fixed random document subsets (seed 1234, the same for every row): {'; '.join(subs)}." if subs else "",
@@ -108,7 +117,11 @@ def caption_for(rows: list[dict], extra: str = "") -> str:
              "tokens per position: unbiased).", OFFLINE_NOTE,
              "Versions: " + ", ".join(f"{k} {x}" for k, x in v.items()) + ".",
              f"Rows were computed with different versions of {', '.join(mixed)} (each row's versions are in the rows CSV)."
-             if mixed else ""]
+             if mixed else "",
+             "Rows were computed on different processors: " + ", ".join(f"{h} ({n} rows)" for h, n in hw.items()) +
+             "; a calibrated method's rows can differ between processors (float rounding moves its choices; BF16 and "
+             "RTN reproduce exactly), so compare rows of different processors with that spread in mind (the "
+             "'info.hardware' column of the rows CSV)." if len(hw) > 1 else ""]
     return " ".join(p for p in [extra] + parts if p)
 
 
