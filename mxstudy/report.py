@@ -119,8 +119,8 @@ def caption_for(rows: list[dict], extra: str = "") -> str:
              f"Rows were computed with different versions of {', '.join(mixed)} (each row's versions are in the rows CSV)."
              if mixed else "",
              "Rows were computed on different processors: " + ", ".join(f"{h} ({n} rows)" for h, n in hw.items()) +
-             "; a calibrated method's rows can differ between processors (float rounding moves its choices; BF16 and "
-             "RTN reproduce exactly), so compare rows of different processors with that spread in mind (the "
+             "; a calibrated method's rows can differ between processors (float round-off moves its choices; BF16 and "
+             "RTN agree to round-off), so compare rows of different processors with that spread in mind (the "
              "'info.hardware' column of the rows CSV)." if len(hw) > 1 else ""]
     return " ".join(p for p in [extra] + parts if p)
 
