@@ -16,11 +16,11 @@ import pandas as pd
 # %% auto #0
 __all__ = ['TASK_LABELS', 'OFFLINE_NOTE', 'RECOVERY_CI', 'PPL_CI', 'KL_CI', 'NUMERIC_ONLY', 'DELTA_RTN_CI', 'PPL_RTN_CI',
            'DELTA_CI', 'PPL_RATIO_CI', 'P_VALUE', 'HOLM_P', 'HOLM_CLAIM', 'HOLM_MARK', 'HOLM_MARK_NOTE',
-           'INTERVAL_COLUMNS', 'PER_DOCUMENT', 'FAMILY_LABELS', 'METHOD_ORDER', 'TRANSFORMATIONS', 'format_interval',
-           'results_table', 'versions_of', 'hardware_of', 'caption_for', 'write_table', 'holm_columns', 'holm_marked',
-           'write_rows', 'recovery_figure', 'method_pivot', 'decomposition_table', 'component_effects',
-           'calibration_times', 'threads_note', 'seed_table', 'linear_inputs', 'activation_summary',
-           'activation_figure']
+           'PROCESSOR_MARK', 'PROCESSOR_MARK_NOTE', 'INTERVAL_COLUMNS', 'PER_DOCUMENT', 'FAMILY_LABELS', 'METHOD_ORDER',
+           'TRANSFORMATIONS', 'format_interval', 'results_table', 'versions_of', 'hardware_of', 'caption_for',
+           'write_table', 'holm_columns', 'holm_marked', 'write_rows', 'recovery_figure', 'method_pivot',
+           'decomposition_table', 'component_effects', 'calibration_times', 'threads_note', 'seed_table',
+           'linear_inputs', 'activation_summary', 'activation_figure']
 
 # %% ../nbs/32_report.ipynb #79008c55
 TASK_LABELS = {"arc_easy": "ARC-e", "arc_challenge": "ARC-c", "hellaswag": "HellaSwag", "piqa": "PIQA",
@@ -42,6 +42,9 @@ P_VALUE, HOLM_P, HOLM_CLAIM = "p", "Holm p", "claim (Holm, 5 %)"   # a table's m
 HOLM_MARK = " †"   # a cell of a wide comparison table whose difference Holm's adjustment does not establish
 HOLM_MARK_NOTE = ("† = not established after Holm's adjustment over every cell of this table (family-wise 5 %; "
                   "paired t-test on the windows' NLL differences): the interval alone would claim too much.")
+PROCESSOR_MARK = " ‡"   # a comparison of two rows computed on different processors
+PROCESSOR_MARK_NOTE = ("‡ = the two rows were computed on different processors: the paired interval covers the windows, "
+                       "not the processor spread, which for a calibrated method can be larger (README).")
 INTERVAL_COLUMNS = {RECOVERY_CI: NUMERIC_ONLY, PPL_CI: ("PPL % of BF16", "PPL % lo", "PPL % hi"), KL_CI: ("KL", "KL lo", "KL hi"),
                     DELTA_RTN_CI: ("Δ vs RTN", "Δ lo", "Δ hi"), PPL_RTN_CI: ("PPL % of RTN", "PPL % of RTN lo", "PPL % of RTN hi"),
                     DELTA_CI: ("Δ", "Δ lo", "Δ hi"), PPL_RATIO_CI: ("PPL %", "PPL % lo", "PPL % hi")}
@@ -119,9 +122,10 @@ def caption_for(rows: list[dict], extra: str = "") -> str:
              f"Rows were computed with different versions of {', '.join(mixed)} (each row's versions are in the rows CSV)."
              if mixed else "",
              "Rows were computed on different processors: " + ", ".join(f"{h} ({n} rows)" for h, n in hw.items()) +
-             "; a calibrated method's rows can differ between processors (float round-off moves its choices; BF16 and "
-             "RTN agree to round-off), so compare rows of different processors with that spread in mind (the "
-             "'info.hardware' column of the rows CSV)." if len(hw) > 1 else ""]
+             "; the same configuration gives slightly different numbers on two processors (float round-off: BF16 agrees "
+             "to about 1e-7, quantized rows move by more, calibrated ones most, since round-off changes a search's "
+             "choices), so compare rows of different processors with that spread in mind (the 'info.hardware' column "
+             "of the rows CSV; README)." if len(hw) > 1 else ""]
     return " ".join(p for p in [extra] + parts if p)
 
 
@@ -277,27 +281,30 @@ _WITHOUT = {"GPTQ": [("none", "GPTQ")], "low-rank": [("none", "low-rank")],
 def component_effects(rows: list[dict], ppl_task: str = "ppl", n_resamples: int = 1000) -> pd.DataFrame:
     """Rows: (component added, the recipe it is added to as 'transformation / compensation'); columns: format
     families; cells: perplexity with the component as % of perplexity without it on the same windows, with the paired
-    95 % interval, and `HOLM_MARK` where Holm's adjustment over the table does not establish the difference. Pairs are formed within one model, setting and seed (a seed-independent recipe such as RTN
-    stands in at seed 0 for every seed)."""
+    95 % interval, `HOLM_MARK` where Holm's adjustment over the table does not establish the difference, and
+    `PROCESSOR_MARK` where the two rows were computed on different processors (`info.hardware`). Pairs are formed
+    within one model, setting and seed (a seed-independent recipe such as RTN stands in at seed 0 for every seed)."""
     from mxstudy.stats import ppl_ratio_ci, ppl_ratio_p
-    cells = {}
+    cells = {}   # recipe -> (window NLLs, processor)
     for r in rows:
         c, nll = r["config"], (r["metrics"].get(ppl_task) or {}).get("window_nll")
         if c.get("setting") == "bf16" or not nll: continue
-        cells[(c["model"], c["setting"], c.get("seed", 0), c["family"], *_decompose(c["method"]))] = nll
-    recs = {}
-    for (model, setting, seed, fam, t, comp), nll in cells.items():
+        cells[(c["model"], c["setting"], c.get("seed", 0), c["family"], *_decompose(c["method"]))] = (nll, r.get("info", {}).get("hardware"))
+    recs, across = {}, set()   # across: the cells whose two rows come from different processors
+    for (model, setting, seed, fam, t, comp), (nll, hw) in cells.items():
         pairs = ([(("none", comp), t)] if t != "none" else []) + [((t, without), added) for without, added in _WITHOUT.get(comp, [])]
         for (bt, bc), added in pairs:
-            base = cells.get((model, setting, seed, fam, bt, bc)) or cells.get((model, setting, 0, fam, bt, bc))
-            if base is None: continue
+            found = cells.get((model, setting, seed, fam, bt, bc)) or cells.get((model, setting, 0, fam, bt, bc))
+            if found is None: continue
+            base, base_hw = found
             rec = recs.setdefault((model, setting, seed, added, f"{bt} / {bc}"), {})
             rec[FAMILY_LABELS.get(fam, fam)] = (format_interval(*ppl_ratio_ci(base, nll, n_resamples)),
                                                 ppl_ratio_p(base, nll) if len(nll) > 1 else None)
+            if hw and base_hw and hw != base_hw: across.add(((model, setting, seed, added, f"{bt} / {bc}"), FAMILY_LABELS.get(fam, fam)))
     if not recs: return pd.DataFrame(columns=["added", "to"])
     where = [(k, f) for k in recs for f in recs[k]]   # every cell of the table is one comparison of one family
     for (k, f), text in zip(where, holm_marked([recs[k][f][0] for k, f in where], [recs[k][f][1] for k, f in where])):
-        recs[k][f] = text
+        recs[k][f] = text + (PROCESSOR_MARK if (k, f) in across else "")
     added_order = [*TRANSFORMATIONS, "GPTQ", "low-rank"]
     comp_order = ["none", "GPTQ", "low-rank", "GPTQ + low-rank"]
     def order(k):
