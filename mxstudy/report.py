@@ -8,6 +8,7 @@ the task limits, the seed and the baseline, plus seaborn figures of recovery by 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Optional
 
@@ -94,8 +95,7 @@ def versions_of(rows: list[dict]) -> dict:
 
 def hardware_of(rows: list[dict]) -> dict:
     "{processor or GPU: number of rows computed on it}, most rows first (rows without the record count as '?')."
-    n = {}
-    for r in rows: n[r["info"].get("hardware", "?")] = n.get(r["info"].get("hardware", "?"), 0) + 1
+    n = Counter(r["info"].get("hardware", "?") for r in rows)
     return dict(sorted(n.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
@@ -297,10 +297,11 @@ def component_effects(rows: list[dict], ppl_task: str = "ppl", n_resamples: int 
             found = cells.get((model, setting, seed, fam, bt, bc)) or cells.get((model, setting, 0, fam, bt, bc))
             if found is None: continue
             base, base_hw = found
-            rec = recs.setdefault((model, setting, seed, added, f"{bt} / {bc}"), {})
+            key = (model, setting, seed, added, f"{bt} / {bc}")
+            rec = recs.setdefault(key, {})
             rec[FAMILY_LABELS.get(fam, fam)] = (format_interval(*ppl_ratio_ci(base, nll, n_resamples)),
                                                 ppl_ratio_p(base, nll) if len(nll) > 1 else None)
-            if hw and base_hw and hw != base_hw: across.add(((model, setting, seed, added, f"{bt} / {bc}"), FAMILY_LABELS.get(fam, fam)))
+            if hw and base_hw and hw != base_hw: across.add((key, FAMILY_LABELS.get(fam, fam)))
     if not recs: return pd.DataFrame(columns=["added", "to"])
     where = [(k, f) for k in recs for f in recs[k]]   # every cell of the table is one comparison of one family
     for (k, f), text in zip(where, holm_marked([recs[k][f][0] for k, f in where], [recs[k][f][1] for k, f in where])):
