@@ -602,6 +602,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'mxstudy.study.check_block_sizes': ('study.html#check_block_sizes', 'mxstudy/study.py'),
                                'mxstudy.study.check_device': ('study.html#check_device', 'mxstudy/study.py'),
                                'mxstudy.study.evaluate_config': ('study.html#evaluate_config', 'mxstudy/study.py'),
+                               'mxstudy.study.exit_with_parent': ('study.html#exit_with_parent', 'mxstudy/study.py'),
                                'mxstudy.study.git_revision': ('study.html#git_revision', 'mxstudy/study.py'),
                                'mxstudy.study.grid_from_params': ('study.html#grid_from_params', 'mxstudy/study.py'),
                                'mxstudy.study.grid_worker': ('study.html#grid_worker', 'mxstudy/study.py'),

@@ -31,8 +31,9 @@ from .data import BPB_TASKS, PPL_TASKS
 __all__ = ['EVAL_VERSION', 'DEVICES', 'SEED_VALUES', 'GRID_KEYS', 'EVAL_KEYS', 'OTHER_KEYS', 'PARAM_NAMES', 'EXCLUDE_KEYS',
            'EvalConfig', 'validate_config', 'check_block_sizes', 'git_revision', 'package_versions', 'ResultsStore',
            'check_device', 'hardware_name', 'ModelPool', 'kl_reference', 'quantized_model', 'measure',
-           'evaluate_config', 'progress_to_terminal', 'run_grid', 'grid_worker', 'paired_comparison', 'paired_bpb',
-           'paired_perplexity', 'summarize', 'seed_summary', 'params_from', 'grid_from_params']
+           'evaluate_config', 'progress_to_terminal', 'run_grid', 'exit_with_parent', 'grid_worker',
+           'paired_comparison', 'paired_bpb', 'paired_perplexity', 'summarize', 'seed_summary', 'params_from',
+           'grid_from_params']
 
 # %% ../nbs/30_study.ipynb #dd07fc5d
 EVAL_VERSION = "3"  # 2: perplexity + KL + per-document records; 3: per-token NLL from the 2-D cross-entropy (see 13_evaluate)
@@ -498,9 +499,24 @@ def run_grid(configs: Iterable[EvalConfig], store: ResultsStore, progress: bool 
     return [rows[i] for i in range(len(configs))]
 
 
+def exit_with_parent(poll_s: float = 2.0):
+    """Exit this process, within `poll_s` seconds, once the process that started it is gone (a `kill`, a `kill -9`, a
+    closed terminal): a helper of `mxstudy run --workers N` must not go on computing rows for a run that no longer
+    exists. Its claims die with it, so the next run takes its unfinished row over. Returns the watching thread."""
+    import threading
+    parent = os.getppid()
+    def watch():
+        while os.getppid() == parent: time.sleep(poll_s)
+        os._exit(1)   # an orphan is adopted by init (or a subreaper): its parent id changes
+    watcher = threading.Thread(target=watch, daemon=True, name="exit-with-parent")
+    watcher.start()
+    return watcher
+
+
 def grid_worker(configs: list[dict], store: str, device: str = "cpu", threads: Optional[int] = None, name: str = "worker") -> None:
     """One helper process of `mxstudy run --workers N`: `run_grid` over the same configurations (as dicts) and store,
-    without progress bars, one line per row it finishes, prefixed with `name`."""
+    without progress bars, one line per row it finishes, prefixed with `name`. It exits when its parent dies."""
+    exit_with_parent()
     if threads: torch.set_num_threads(threads)
     log = lambda msg, **kw: print(f"{name}: {msg}", **kw)
     run_grid([EvalConfig.make(**c) for c in configs], ResultsStore(store), progress=False, device=device, log=log)
