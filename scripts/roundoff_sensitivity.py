@@ -1,0 +1,76 @@
+"""How far does float round-off move a quantized model's perplexity? A diagnostic of the README's "Reproducibility
+of calibrated methods": the same configuration gives different calibrated results on two processors, and this
+script reproduces that spread on one machine by perturbing the loaded model before quantizing it.
+
+    python scripts/roundoff_sensitivity.py --method awq --where embed --eps 1e-7 --noise-seed 1
+    python scripts/roundoff_sensitivity.py --ties          # share of weights on a rounding tie of the format
+
+`--where weights` multiplies every parameter by (1 + eps * N(0, 1)); `--where embed` only the input embeddings, so
+the weights stay as published and only the activations change, by round-off. The configuration is the study's
+W4A4 perplexity row (40 windows of 512 tokens, calibration 16 x 512, seed 0); nothing is written to the store."""
+import argparse, json, time
+
+import torch
+
+
+def tie_share(model, fmt: str, eps: float, seed: int) -> tuple:
+    "Elements of the model's linear weights (LM head excluded) whose quantized value changes under a relative eps perturbation."
+    from mxstudy.formats import quantize
+    g, changed, total = torch.Generator().manual_seed(seed), 0, 0
+    for name, m in model.named_modules():
+        if isinstance(m, torch.nn.Linear) and "lm_head" not in name:
+            w = m.weight.detach().float()
+            wp = w * (1 + eps * torch.randn(w.shape, generator=g))
+            changed += (quantize(w, fmt) != quantize(wp, fmt)).sum().item(); total += w.numel()
+    return changed, total
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--model", default="smollm2-135m")
+    p.add_argument("--method", default="rtn", help="recipe, as in mxstudy eval --method [rtn]")
+    p.add_argument("--family", default="mxfp", help="format family of the W4A4 setting [mxfp]")
+    p.add_argument("--where", choices=("none", "weights", "embed"), default="embed", help="what to perturb [embed]")
+    p.add_argument("--eps", type=float, default=1e-7, help="relative size of the perturbation [1e-7]")
+    p.add_argument("--noise-seed", type=int, default=1, help="seed of the perturbation [1]")
+    p.add_argument("--ties", action="store_true", help="only count weights on rounding ties (--format, default mxfp4)")
+    p.add_argument("--format", default="mxfp4", help="format for --ties [mxfp4]")
+    a = p.parse_args()
+    if a.eps < 0: p.error("--eps must be >= 0")
+    torch.set_num_threads(1)
+    from mxstudy.study import EvalConfig, ModelPool, quantized_model, validate_config
+    cfg = EvalConfig(model=a.model, setting="w4a4", family=a.family, method=a.method, tasks=("ppl",), seqlen=512,
+                     ppl_windows=40, calib_samples=16, calib_seqlen=512, batch_size=16, seed=0)
+    try: validate_config(cfg)   # a bad method or family fails here, in one line, before the model loads
+    except ValueError as e: p.error(str(e))
+    pool = ModelPool("cpu")
+    model, _ = pool.base(cfg.model)
+    if a.ties:
+        changed, total = tie_share(model, a.format, a.eps, a.noise_seed)
+        from mxstudy.formats import quantize   # the same count for Gaussian weights of a similar scale
+        g = torch.Generator().manual_seed(0)
+        w = torch.randn(2048, 2048, generator=g) * 0.02
+        wp = w * (1 + a.eps * torch.randn(w.shape, generator=g))
+        gauss = (quantize(w, a.format) != quantize(wp, a.format)).float().mean().item()
+        print(json.dumps(dict(model=a.model, format=a.format, eps=a.eps, changed=changed, total=total,
+                              changed_pct=100 * changed / total, gaussian_changed_pct=100 * gauss)))
+        return
+    g = torch.Generator().manual_seed(a.noise_seed)
+    with torch.no_grad():
+        params = {"none": [], "embed": [model.get_input_embeddings().weight], "weights": list(model.parameters())}[a.where]
+        for prm in params: prm.mul_(1 + a.eps * torch.randn(prm.shape, generator=g))
+    t = time.time()
+    qmodel, tok, _ = quantized_model(cfg, pool, progress=False)
+    # perplexity only: the KL reference is cached under a fingerprint that a 1e-7 perturbation need not change
+    from mxstudy.data import PPL_TASKS, perplexity_windows, ppl_corpus
+    from mxstudy.evaluate import perplexity
+    from mxstudy.models import model_needs_bos
+    bos = tok.bos_token_id if model_needs_bos(qmodel) else None
+    windows = perplexity_windows(tok, ppl_corpus(PPL_TASKS["ppl"], split="eval"), cfg.seqlen, max_windows=cfg.ppl_windows,
+                                 bos_token_id=bos)
+    result = perplexity(qmodel, windows, progress=False)
+    print(json.dumps(dict(model=a.model, method=a.method, family=a.family, where=a.where, eps=a.eps, noise_seed=a.noise_seed,
+                          ppl=result["ppl"], seconds=round(time.time() - t))))
+
+
+if __name__ == "__main__": main()
