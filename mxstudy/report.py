@@ -297,11 +297,10 @@ def component_effects(rows: list[dict], ppl_task: str = "ppl", n_resamples: int 
             found = cells.get((model, setting, seed, fam, bt, bc)) or cells.get((model, setting, 0, fam, bt, bc))
             if found is None: continue
             base, base_hw = found
-            key = (model, setting, seed, added, f"{bt} / {bc}")
-            rec = recs.setdefault(key, {})
-            rec[FAMILY_LABELS.get(fam, fam)] = (format_interval(*ppl_ratio_ci(base, nll, n_resamples)),
-                                                ppl_ratio_p(base, nll) if len(nll) > 1 else None)
-            if hw and base_hw and hw != base_hw: across.add((key, FAMILY_LABELS.get(fam, fam)))
+            key, label = (model, setting, seed, added, f"{bt} / {bc}"), FAMILY_LABELS.get(fam, fam)
+            recs.setdefault(key, {})[label] = (format_interval(*ppl_ratio_ci(base, nll, n_resamples)),
+                                               ppl_ratio_p(base, nll) if len(nll) > 1 else None)
+            if hw and base_hw and hw != base_hw: across.add((key, label))
     if not recs: return pd.DataFrame(columns=["added", "to"])
     where = [(k, f) for k in recs for f in recs[k]]   # every cell of the table is one comparison of one family
     for (k, f), text in zip(where, holm_marked([recs[k][f][0] for k, f in where], [recs[k][f][1] for k, f in where])):

@@ -13,15 +13,19 @@ import argparse, json, time
 import torch
 
 
-def tie_share(model, fmt: str, eps: float, seed: int) -> tuple:
-    "Elements of the model's linear weights (LM head excluded) whose quantized value changes under a relative eps perturbation."
+def changed_elements(w: torch.Tensor, fmt: str, eps: float, g: torch.Generator) -> int:
+    "How many elements of `w` quantize to another value after a relative `eps` perturbation (those on a rounding tie)."
     from mxstudy.formats import quantize
+    wp = w * (1 + eps * torch.randn(w.shape, generator=g))
+    return (quantize(w, fmt) != quantize(wp, fmt)).sum().item()
+
+
+def tie_share(model, fmt: str, eps: float, seed: int) -> tuple:
+    "`changed_elements` over the model's linear weights (LM head excluded): (changed, total)."
     g, changed, total = torch.Generator().manual_seed(seed), 0, 0
     for name, m in model.named_modules():
         if isinstance(m, torch.nn.Linear) and "lm_head" not in name:
-            w = m.weight.detach().float()
-            wp = w * (1 + eps * torch.randn(w.shape, generator=g))
-            changed += (quantize(w, fmt) != quantize(wp, fmt)).sum().item(); total += w.numel()
+            changed += changed_elements(m.weight.detach().float(), fmt, eps, g); total += m.weight.numel()
     return changed, total
 
 
@@ -47,11 +51,9 @@ def main():
     model, _ = pool.base(cfg.model)
     if a.ties:
         changed, total = tie_share(model, a.format, a.eps, a.noise_seed)
-        from mxstudy.formats import quantize   # the same count for Gaussian weights of a similar scale
-        g = torch.Generator().manual_seed(0)
+        g = torch.Generator().manual_seed(0)   # the same count for Gaussian weights of a similar scale
         w = torch.randn(2048, 2048, generator=g) * 0.02
-        wp = w * (1 + a.eps * torch.randn(w.shape, generator=g))
-        gauss = (quantize(w, a.format) != quantize(wp, a.format)).float().mean().item()
+        gauss = changed_elements(w, a.format, a.eps, g) / w.numel()
         print(json.dumps(dict(model=a.model, format=a.format, eps=a.eps, changed=changed, total=total,
                               changed_pct=100 * changed / total, gaussian_changed_pct=100 * gauss)))
         return
