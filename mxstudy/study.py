@@ -353,9 +353,13 @@ class ModelPool:
 
 
 def _model_fingerprint(model) -> str:
-    "A cheap content fingerprint of a model: sums of its input and output embeddings."
-    parts = [model.get_input_embeddings().weight, model.get_output_embeddings().weight]
-    return ",".join(f"{p.double().sum().item():.10e}" for p in parts)
+    """A content hash of a model: every parameter and buffer, by name, shape, dtype and bytes (BLAKE2b, ~1 s for
+    135M parameters). Any change to any element, however small, gives another hash."""
+    h = hashlib.blake2b(digest_size=16)
+    for name, t in sorted(model.state_dict().items()):
+        h.update(f"{name}:{tuple(t.shape)}:{t.dtype};".encode())
+        h.update(t.detach().reshape(-1).contiguous().cpu().view(torch.uint8).numpy())
+    return h.hexdigest()
 
 
 def kl_reference(pool: ModelPool, model_name: str, windows: torch.Tensor, k: Optional[int] = None,

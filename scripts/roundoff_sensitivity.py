@@ -63,7 +63,7 @@ def main():
         for prm in params: prm.mul_(1 + a.eps * torch.randn(prm.shape, generator=g))
     t = time.time()
     qmodel, tok, _ = quantized_model(cfg, pool, progress=False)
-    # perplexity only: the KL reference is cached under a fingerprint that a 1e-7 perturbation need not change
+    # perplexity only: a KL here would be measured against the perturbed BF16 model (the pool's), not the published one
     from mxstudy.data import PPL_TASKS, perplexity_windows, ppl_corpus
     from mxstudy.evaluate import perplexity
     from mxstudy.models import model_needs_bos
