@@ -174,6 +174,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                  'mxstudy.formats.quantize_ste': ('formats.html#quantize_ste', 'mxstudy/formats.py'),
                                  'mxstudy.formats.quantize_with_scale_': ('formats.html#quantize_with_scale_', 'mxstudy/formats.py'),
                                  'mxstudy.formats.round_to_grid_': ('formats.html#round_to_grid_', 'mxstudy/formats.py'),
+                                 'mxstudy.formats.rounding_ties': ('formats.html#rounding_ties', 'mxstudy/formats.py'),
                                  'mxstudy.formats.spec_names': ('formats.html#spec_names', 'mxstudy/formats.py')},
             'mxstudy.gptq': { 'mxstudy.gptq.BlockHadamard': ('gptq.html#blockhadamard', 'mxstudy/gptq.py'),
                               'mxstudy.gptq.BlockHadamard.__init__': ('gptq.html#blockhadamard.__init__', 'mxstudy/gptq.py'),

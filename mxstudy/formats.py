@@ -19,7 +19,7 @@ __all__ = ['ELEM_FORMATS', 'ROUNDING_MODES', 'POW2_SCALE_MODES', 'SCALE_MODES', 
            'PRESCALE_FACTOR', 'FULL_PRECISION', 'ElemFormat', 'as_elem_format', 'grid_values', 'round_to_grid_',
            'floor_log2', 'ceil_log2', 'pow2_exponent', 'QuantSpec', 'argmin_over', 'BlockScale', 'grid_bounds',
            'block_scales', 'quantize_with_scale_', 'quantize', 'quantize_mx', 'find_golden_dir', 'parse_spec',
-           'spec_names', 'quantize_ste']
+           'spec_names', 'rounding_ties', 'quantize_ste']
 
 # %% ../nbs/00_formats.ipynb #7f908303
 @dataclass(frozen=True)
@@ -415,6 +415,27 @@ def parse_spec(name: Union[str, QuantSpec, None]) -> Optional[QuantSpec]:
 def spec_names() -> list[str]:
     "Short names of the preset formats (MX, NVFP4 and the common INT settings)."
     return list(_MX_BASES) + ["nvfp4", "int8_token", "int8_channel", "int4_channel", "int4_g128", "int4_g128_asym"]
+
+# %% ../nbs/00_formats.ipynb #b5f2d8e3
+def rounding_ties(x: torch.Tensor, spec) -> torch.Tensor:
+    """Boolean mask of the elements of `x` whose quantized value (`quantize(x, spec)`) changes when `x` moves one
+    float32 ulp down or up: elements on (or within an ulp of) a rounding midpoint or a block-scale boundary."""
+    spec = parse_spec(spec)
+    if spec is None: return torch.zeros_like(x, dtype=torch.bool)
+    x = x.float()
+    directions = (torch.tensor(float("inf")), torch.tensor(float("-inf")))
+    # element ties: each element moved by an ulp under its block's own scale, held fixed
+    rows, undo = _as_rows(x, spec)
+    codes, scale, zero = quantize(x, spec, return_parts=True)
+    bs = BlockScale(scale, zero, *grid_bounds(spec))
+    tied = torch.zeros(rows.shape, dtype=torch.bool, device=x.device)
+    for d in directions:
+        tied |= quantize_with_scale_(torch.nextafter(rows, d), spec, bs, dequantize=False) != codes
+    tied = undo(tied.float()) > 0
+    if spec.scale_mode in POW2_SCALE_MODES:   # scale ties: a block amax on a power-of-two boundary flips the scale
+        values = quantize(x, spec)
+        for d in directions: tied |= quantize(torch.nextafter(x, d), spec) != values
+    return tied
 
 # %% ../nbs/00_formats.ipynb #c7884ab5
 def _group_amax(x: torch.Tensor, spec: QuantSpec) -> torch.Tensor:

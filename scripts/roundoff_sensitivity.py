@@ -13,20 +13,14 @@ import argparse, json, time
 import torch
 
 
-def changed_elements(w: torch.Tensor, fmt: str, eps: float, g: torch.Generator) -> int:
-    "How many elements of `w` quantize to another value after a relative `eps` perturbation (those on a rounding tie)."
-    from mxstudy.formats import quantize
-    wp = w * (1 + eps * torch.randn(w.shape, generator=g))
-    return (quantize(w, fmt) != quantize(wp, fmt)).sum().item()
-
-
-def tie_share(model, fmt: str, eps: float, seed: int) -> tuple:
-    "`changed_elements` over the model's linear weights (LM head excluded): (changed, total)."
-    g, changed, total = torch.Generator().manual_seed(seed), 0, 0
+def tie_share(model, fmt: str) -> tuple:
+    "Elements of the model's linear weights (LM head excluded) on a rounding tie of `fmt` (`rounding_ties`): (tied, total)."
+    from mxstudy.formats import rounding_ties
+    tied, total = 0, 0
     for name, m in model.named_modules():
         if isinstance(m, torch.nn.Linear) and "lm_head" not in name:
-            changed += changed_elements(m.weight.detach().float(), fmt, eps, g); total += m.weight.numel()
-    return changed, total
+            tied += rounding_ties(m.weight.detach(), fmt).sum().item(); total += m.weight.numel()
+    return tied, total
 
 
 def main():
@@ -37,7 +31,7 @@ def main():
     p.add_argument("--where", choices=("none", "weights", "embed"), default="embed", help="what to perturb [embed]")
     p.add_argument("--eps", type=float, default=1e-7, help="relative size of the perturbation [1e-7]")
     p.add_argument("--noise-seed", type=int, default=1, help="seed of the perturbation [1]")
-    p.add_argument("--ties", action="store_true", help="only count weights on rounding ties (--format, default mxfp4)")
+    p.add_argument("--ties", action="store_true", help="only count weights on rounding ties of --format (mxstudy.formats.rounding_ties)")
     p.add_argument("--format", default="mxfp4", help="format for --ties [mxfp4]")
     a = p.parse_args()
     if a.eps < 0: p.error("--eps must be >= 0")
@@ -45,17 +39,20 @@ def main():
     from mxstudy.study import EvalConfig, ModelPool, quantized_model, validate_config
     cfg = EvalConfig(model=a.model, setting="w4a4", family=a.family, method=a.method, tasks=("ppl",), seqlen=512,
                      ppl_windows=40, calib_samples=16, calib_seqlen=512, batch_size=16, seed=0)
-    try: validate_config(cfg)   # a bad method or family fails here, in one line, before the model loads
+    from mxstudy.formats import parse_spec
+    try:   # a bad method, family or format fails here, in one line, before the model loads
+        validate_config(cfg)
+        if a.ties and parse_spec(a.format) is None: raise ValueError(f"--ties needs a quantized format, not {a.format!r}")
     except ValueError as e: p.error(str(e))
     pool = ModelPool("cpu")
     model, _ = pool.base(cfg.model)
     if a.ties:
-        changed, total = tie_share(model, a.format, a.eps, a.noise_seed)
-        g = torch.Generator().manual_seed(0)   # the same count for Gaussian weights of a similar scale
-        w = torch.randn(2048, 2048, generator=g) * 0.02
-        gauss = changed_elements(w, a.format, a.eps, g) / w.numel()
-        print(json.dumps(dict(model=a.model, format=a.format, eps=a.eps, changed=changed, total=total,
-                              changed_pct=100 * changed / total, gaussian_changed_pct=100 * gauss)))
+        from mxstudy.formats import rounding_ties
+        tied, total = tie_share(model, a.format)
+        w = torch.randn(2048, 2048, generator=torch.Generator().manual_seed(0)) * 0.02   # continuous weights, same scale
+        gauss = rounding_ties(w, a.format).float().mean().item()
+        print(json.dumps(dict(model=a.model, format=a.format, tied=tied, total=total, tied_pct=100 * tied / total,
+                              gaussian_tied_pct=100 * gauss)))
         return
     g = torch.Generator().manual_seed(a.noise_seed)
     with torch.no_grad():
