@@ -64,19 +64,16 @@ def main():
     if a.eps <= 0: p.error("--eps must be > 0")
     torch.set_num_threads(1)
     from mxstudy import smoothing
-    from mxstudy.study import EvalConfig, ModelPool, quantized_model, validate_config
-    cfg = EvalConfig(model=a.model, setting=a.setting, family=a.family, method=a.method, tasks=("ppl",), seqlen=512,
-                     ppl_windows=40, calib_samples=16, calib_seqlen=512, batch_size=16, seed=0)
+    from mxstudy.study import ModelPool, quantized_model, validate_config
+    from roundoff_sensitivity import perturb_, study_row   # this script's neighbour in scripts/
+    cfg = study_row(a.model, a.setting, a.family, a.method)
     try: validate_config(cfg)   # a bad method, setting or family fails here, in one line, before the model loads
     except ValueError as e: p.error(str(e))
     pool = ModelPool("cpu")
     model, _ = pool.base(cfg.model)
     t, logs, weights = time.time(), [], []
     for perturbed in (False, True):
-        if perturbed:
-            with torch.no_grad():
-                e = model.get_input_embeddings().weight
-                e.mul_(1 + a.eps * torch.randn(e.shape, generator=torch.Generator().manual_seed(a.noise_seed)))
+        if perturbed: perturb_([model.get_input_embeddings().weight], a.eps, torch.Generator().manual_seed(a.noise_seed))
         log, undo = record_searches(smoothing)
         try: qmodel, _, _ = quantized_model(cfg, pool, progress=False)
         finally: undo()

@@ -13,6 +13,19 @@ import argparse, json, time
 import torch
 
 
+def study_row(model: str, setting: str, family: str, method: str):
+    "The study's perplexity row these diagnostics reproduce: 40 windows of 512 tokens, calibration 16 x 512, seed 0."
+    from mxstudy.study import EvalConfig
+    return EvalConfig(model=model, setting=setting, family=family, method=method, tasks=("ppl",), seqlen=512,
+                      ppl_windows=40, calib_samples=16, calib_seqlen=512, batch_size=16, seed=0)
+
+
+def perturb_(params, eps: float, g: torch.Generator) -> None:
+    "Multiply each tensor of `params` in place by (1 + eps * N(0, 1)), drawn from `g` in order."
+    with torch.no_grad():
+        for prm in params: prm.mul_(1 + eps * torch.randn(prm.shape, generator=g))
+
+
 def tie_share(model, fmt: str) -> tuple:
     "Elements of the model's linear weights (LM head excluded) on a rounding tie of `fmt` (`rounding_ties`): (tied, total)."
     from mxstudy.formats import rounding_ties
@@ -36,9 +49,8 @@ def main():
     a = p.parse_args()
     if a.eps < 0: p.error("--eps must be >= 0")
     torch.set_num_threads(1)
-    from mxstudy.study import EvalConfig, ModelPool, quantized_model, validate_config
-    cfg = EvalConfig(model=a.model, setting="w4a4", family=a.family, method=a.method, tasks=("ppl",), seqlen=512,
-                     ppl_windows=40, calib_samples=16, calib_seqlen=512, batch_size=16, seed=0)
+    from mxstudy.study import ModelPool, quantized_model, validate_config
+    cfg = study_row(a.model, "w4a4", a.family, a.method)
     from mxstudy.formats import parse_spec
     try:   # a bad method, family or format fails here, in one line, before the model loads
         validate_config(cfg)
@@ -54,10 +66,8 @@ def main():
         print(json.dumps(dict(model=a.model, format=a.format, tied=tied, total=total, tied_pct=100 * tied / total,
                               gaussian_tied_pct=100 * gauss)))
         return
-    g = torch.Generator().manual_seed(a.noise_seed)
-    with torch.no_grad():
-        params = {"none": [], "embed": [model.get_input_embeddings().weight], "weights": list(model.parameters())}[a.where]
-        for prm in params: prm.mul_(1 + a.eps * torch.randn(prm.shape, generator=g))
+    params = {"none": [], "embed": [model.get_input_embeddings().weight], "weights": list(model.parameters())}[a.where]
+    perturb_(params, a.eps, torch.Generator().manual_seed(a.noise_seed))
     t = time.time()
     qmodel, tok, _ = quantized_model(cfg, pool, progress=False)
     # perplexity only: a KL here would be measured against the perturbed BF16 model (the pool's), not the published one
