@@ -30,7 +30,9 @@ __all__ = ['Step', 'RTN', 'InputStats', 'LayerContext', 'ModelContext', 'capture
 class Step:
     """One step of a recipe. `kind`: 'transform', 'compensator' or 'extra'; `component`: what it contributes
     ('none', 'scaling', 'rotation', 'affine', 'compensation', 'low-rank'; the decomposition reads it); `stats`:
-    input statistics it needs; `needs_fp_stream`: it wants the layer's full-precision inputs and outputs.
+    input statistics it needs; `needs_fp_stream`: it wants the layer's full-precision inputs and outputs;
+    `stats_stream`: where its statistics are collected, 'quantized' (the inputs the already quantized layers produce,
+    this layer's activations quantized as they will be) or 'fp' (the unquantized model's inputs, nothing quantized).
     Its lifecycle: `before_layers` (model-level, before layer inputs are captured), `apply_layer` (each decoder
     layer in turn), `after_layers` (finalize)."""
     name: str = "step"
@@ -38,6 +40,7 @@ class Step:
     component: str = "none"
     stats: tuple = ()
     needs_fp_stream: bool = False
+    stats_stream: str = "quantized"
     seeded: bool = False  # uses the row's seed without calibration data (e.g. a random rotation)
     optimized: bool = False  # the transform is learned or searched against a loss (AWQ, SpinQuant, FlatQuant), not fixed or closed-form
     version: str = "1"   # bump when the step's numerics change: it is folded into every result row's hash
@@ -218,7 +221,7 @@ def apply_recipe(model: nn.Module, scheme: QuantScheme, recipe: list[Step], cali
     for step in recipe: step.before_layers(model, mctx)
     layers = decoder_layers(model)
     batches = capture_layer_inputs(model, calibration, batch_size) if needs_data else None
-    fp_batches = batches if any(s.needs_fp_stream for s in recipe) else None
+    fp_batches = batches if any(s.needs_fp_stream or s.stats_stream == "fp" for s in recipe) else None
     names = " + ".join(s.name for s in recipe)
     keep_fp = any(s.kind == "extra" for s in recipe)
     for i, layer in enumerate(tqdm(layers, desc=f"quantize ({names})", disable=not progress, leave=False)):
@@ -227,15 +230,19 @@ def apply_recipe(model: nn.Module, scheme: QuantScheme, recipe: list[Step], cali
             with quantization_disabled(layer): ctx.fp_inputs, ctx.fp_outputs = fp_batches, run_layer(layer, fp_batches)
         # a step's statistics are collected at the earliest point from which the steps in between can carry them
         # (a rotation carries a Hessian exactly, RᵀHR): one calibration pass fewer, and no float32 re-collection
+        # (statistics on the full-precision stream are collected where the step runs, with quantization off)
         collect_at = {}
         for j, step in enumerate(recipe):
             if not step.stats: continue
             k = j
-            while k > 0 and recipe[k - 1].carries(step.stats): k -= 1
+            while k > 0 and step.stats_stream != "fp" and recipe[k - 1].carries(step.stats): k -= 1
             collect_at.setdefault(k, []).append(j)
         carried = {}
         for j, step in enumerate(recipe):
-            for later in collect_at.get(j, []): carried[later] = collect_stats(layer, batches, recipe[later].stats, seed)
+            for later in collect_at.get(j, []):
+                if recipe[later].stats_stream == "fp":
+                    with quantization_disabled(layer): carried[later] = collect_stats(layer, ctx.fp_inputs, recipe[later].stats, seed)
+                else: carried[later] = collect_stats(layer, batches, recipe[later].stats, seed)
             step.apply_layer(layer, carried.pop(j, None), ctx)
             carried = {k: step.carry(layer, s) for k, s in carried.items()}
         for m in qlinears(layer).values(): m.weight_fp = None  # bounded memory: free the layer's full-precision copy

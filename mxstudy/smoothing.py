@@ -127,7 +127,17 @@ class AWQ(Step):
     optimized = True   # its scales and clips are searched against the quantized output error
 
     @classmethod
-    def defaults(cls): return dict(n_grid=20, clip=True, clip_qk=True, max_tokens=512, inspect_tokens=0)
+    def defaults(cls): return dict(n_grid=20, clip=True, clip_qk=True, max_tokens=512, inspect_tokens=0, stream="quantized")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if self.args["stream"] not in ("quantized", "fp"):
+            raise ValueError(f"awq.stream must be 'quantized' or 'fp', not {self.args['stream']!r}")
+
+    @property
+    def stats_stream(self) -> str:
+        "'quantized' (default): calibrate each layer on the quantized model's stream; 'fp': on the unquantized model's, as llm-awq does."
+        return self.args["stream"]
 
     def _clipped(self, name: str) -> bool:
         "Whether the clipping search runs on linear `name` (`clip_qk=False` leaves q_proj and k_proj alone, as the reference does)."
@@ -198,7 +208,8 @@ class AWQ(Step):
     @torch.no_grad()
     def apply_layer(self, layer, stats, ctx):
         k = int(self.args["inspect_tokens"])  # 0 (default): every group by its linear-output error (no layer forward)
-        inspect = _leading_samples(ctx.inputs, k) if ctx.inputs and k > 0 else None
+        stream = ctx.fp_inputs if self.stats_stream == "fp" else ctx.inputs
+        inspect = _leading_samples(stream, k) if stream and k > 0 else None
         for g in input_groups(layer, ctx.config):
             st = stats[next(iter(g.linears))]
             x = st.samples[: int(self.args["max_tokens"])]

@@ -6,6 +6,7 @@ reports which decisions differ, from which search on, and how far each search's 
 
     python scripts/calibration_decisions.py --method awq --setting w4a4
     python scripts/calibration_decisions.py --method awq --setting w4a16
+    python scripts/calibration_decisions.py --method awq --method-arg awq.stream=fp --setting w4a4
 
 Calibration 16 x 512 tokens, seed 0, as in the study's rows; nothing is written to the store. Takes about twice one
 calibration (~12 min for AWQ on one core)."""
@@ -56,6 +57,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--model", default="smollm2-135m")
     p.add_argument("--method", default="awq", help="recipe, as in mxstudy eval --method [awq]")
+    p.add_argument("--method-arg", action="append", default=[], metavar="STEP.KEY=VALUE", help="method argument, e.g. awq.stream=fp (repeatable)")
     p.add_argument("--setting", default="w4a4", help="setting, as in mxstudy eval --scheme [w4a4]")
     p.add_argument("--family", default="mxfp", help="format family [mxfp]")
     p.add_argument("--eps", type=float, default=1e-7, help="relative size of the embedding perturbation [1e-7]")
@@ -66,8 +68,9 @@ def main():
     from mxstudy import smoothing
     from mxstudy.study import ModelPool, quantized_model, validate_config
     from roundoff_sensitivity import perturb_, study_row   # this script's neighbour in scripts/
-    cfg = study_row(a.model, a.setting, a.family, a.method)
-    try: validate_config(cfg)   # a bad method, setting or family fails here, in one line, before the model loads
+    try:   # a bad method, argument, setting or family fails here, in one line, before the model loads
+        cfg = study_row(a.model, a.setting, a.family, a.method, a.method_arg)
+        validate_config(cfg)
     except ValueError as e: p.error(str(e))
     pool = ModelPool("cpu")
     model, _ = pool.base(cfg.model)
@@ -83,7 +86,7 @@ def main():
     if not logs[0]: p.exit(1, f"{a.method} makes no grid search through mxstudy.smoothing.argmin_over; nothing to compare\n")
     changed = sum((weights[0][k] != weights[1][k]).sum().item() for k in weights[0])
     total = sum(w.numel() for w in weights[0].values())
-    print(json.dumps(dict(model=a.model, method=a.method, setting=a.setting, family=a.family, eps=a.eps,
+    print(json.dumps(dict(model=a.model, method=a.method, method_args=cfg.as_dict()["method_args"], setting=a.setting, family=a.family, eps=a.eps,
                           noise_seed=a.noise_seed, **compare_searches(*logs), layer_weights_differ=changed,
                           layer_weights_total=total, seconds=round(time.time() - t))))
 

@@ -13,11 +13,13 @@ import argparse, json, time
 import torch
 
 
-def study_row(model: str, setting: str, family: str, method: str):
-    "The study's perplexity row these diagnostics reproduce: 40 windows of 512 tokens, calibration 16 x 512, seed 0."
+def study_row(model: str, setting: str, family: str, method: str, method_arg: list = ()):
+    """The study's perplexity row these diagnostics reproduce: 40 windows of 512 tokens, calibration 16 x 512, seed 0;
+    `method_arg`: ["STEP.KEY=VALUE", ...] as `mxstudy eval --method-arg` takes them."""
+    from mxstudy.cli import _method_args
     from mxstudy.study import EvalConfig
-    return EvalConfig(model=model, setting=setting, family=family, method=method, tasks=("ppl",), seqlen=512,
-                      ppl_windows=40, calib_samples=16, calib_seqlen=512, batch_size=16, seed=0)
+    return EvalConfig.make(model=model, setting=setting, family=family, method=method, method_args=_method_args(method_arg),
+                           tasks=["ppl"], seqlen=512, ppl_windows=40, calib_samples=16, calib_seqlen=512, batch_size=16, seed=0)
 
 
 def perturb_(params, eps: float, g: torch.Generator) -> None:
@@ -41,6 +43,7 @@ def main():
     p.add_argument("--model", default="smollm2-135m")
     p.add_argument("--method", default="rtn", help="recipe, as in mxstudy eval --method [rtn]")
     p.add_argument("--family", default="mxfp", help="format family of the W4A4 setting [mxfp]")
+    p.add_argument("--method-arg", action="append", default=[], metavar="STEP.KEY=VALUE", help="method argument, e.g. awq.stream=fp (repeatable)")
     p.add_argument("--where", choices=("none", "weights", "embed"), default="embed", help="what to perturb [embed]")
     p.add_argument("--eps", type=float, default=1e-7, help="relative size of the perturbation [1e-7]")
     p.add_argument("--noise-seed", type=int, default=1, help="seed of the perturbation [1]")
@@ -50,9 +53,9 @@ def main():
     if a.eps < 0: p.error("--eps must be >= 0")
     torch.set_num_threads(1)
     from mxstudy.study import ModelPool, quantized_model, validate_config
-    cfg = study_row(a.model, "w4a4", a.family, a.method)
     from mxstudy.formats import parse_spec
-    try:   # a bad method, family or format fails here, in one line, before the model loads
+    try:   # a bad method, argument, family or format fails here, in one line, before the model loads
+        cfg = study_row(a.model, "w4a4", a.family, a.method, a.method_arg)
         validate_config(cfg)
         if a.ties and parse_spec(a.format) is None: raise ValueError(f"--ties needs a quantized format, not {a.format!r}")
     except ValueError as e: p.error(str(e))
@@ -78,7 +81,7 @@ def main():
     windows = perplexity_windows(tok, ppl_corpus(PPL_TASKS["ppl"], split="eval"), cfg.seqlen, max_windows=cfg.ppl_windows,
                                  bos_token_id=bos)
     result = perplexity(qmodel, windows, progress=False)
-    print(json.dumps(dict(model=a.model, method=a.method, family=a.family, where=a.where, eps=a.eps, noise_seed=a.noise_seed,
+    print(json.dumps(dict(model=a.model, method=a.method, method_args=cfg.as_dict()["method_args"], family=a.family, where=a.where, eps=a.eps, noise_seed=a.noise_seed,
                           ppl=result["ppl"], seconds=round(time.time() - t))))
 
 
