@@ -475,6 +475,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                    'mxstudy.smoothing.AWQ._scale_search': ('smoothing.html#awq._scale_search', 'mxstudy/smoothing.py'),
                                    'mxstudy.smoothing.AWQ.apply_layer': ('smoothing.html#awq.apply_layer', 'mxstudy/smoothing.py'),
                                    'mxstudy.smoothing.AWQ.defaults': ('smoothing.html#awq.defaults', 'mxstudy/smoothing.py'),
+                                   'mxstudy.smoothing.AWQ.search_tokens': ('smoothing.html#awq.search_tokens', 'mxstudy/smoothing.py'),
+                                   'mxstudy.smoothing.AWQ.stats': ('smoothing.html#awq.stats', 'mxstudy/smoothing.py'),
                                    'mxstudy.smoothing.AWQ.stats_stream': ('smoothing.html#awq.stats_stream', 'mxstudy/smoothing.py'),
                                    'mxstudy.smoothing.ChannelShift': ('smoothing.html#channelshift', 'mxstudy/smoothing.py'),
                                    'mxstudy.smoothing.ChannelShift.__init__': ( 'smoothing.html#channelshift.__init__',

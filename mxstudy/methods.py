@@ -97,7 +97,7 @@ class InputStats:
     def __init__(self, needs, max_samples: int = 2048, seed: int = 0):
         self.needs, self.n, self.max_samples = set(needs), 0, max_samples
         self.absmax = self.absmean = self.min = self.max = self.hessian = None
-        self._rows, self._gen = [], torch.Generator().manual_seed(seed)
+        self._rows, self._tokens, self._gen = [], [], torch.Generator().manual_seed(seed)
 
     # The Hessian's products and sums are float64: in float32 the BLAS's reduction order (which differs between
     # CPUs, thread counts and batch sizes) changes H by ~1e-7 relative, and GPTQ turns that into other roundings.
@@ -122,11 +122,13 @@ class InputStats:
         if "samples" in self.needs:
             keep = torch.randperm(n, generator=self._gen)[: self.max_samples]
             self._rows.append(x[keep].clone())
+        if "tokens" in self.needs: self._tokens.append(x.clone())   # every token, in calibration order
         self.n += n
 
     def finalize(self) -> "InputStats":
         if self.absmean is not None and self.n: self.absmean = self.absmean / self.n
         if self.hessian is not None and self.n: self.hessian = self.hessian * (2.0 / self.n)
+        if self._tokens: self.tokens = torch.cat(self._tokens)
         if self._rows:
             rows = torch.cat(self._rows)
             idx = torch.randperm(len(rows), generator=self._gen)[: self.max_samples]

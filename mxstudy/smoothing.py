@@ -123,16 +123,29 @@ def _leading_samples(batches: list, n_tokens: int) -> list:
 
 class AWQ(Step):
     "Activation-aware scaling (grid over alpha) and clipping search, with the target quantizer in the loop."
-    name, kind, component, stats = "awq", "transform", "scaling", ("absmean", "samples")
+    name, kind, component = "awq", "transform", "scaling"
     optimized = True   # its scales and clips are searched against the quantized output error
 
     @classmethod
-    def defaults(cls): return dict(n_grid=20, clip=True, clip_qk=True, max_tokens=512, inspect_tokens=0, stream="quantized")
+    def defaults(cls): return dict(n_grid=20, clip=True, clip_qk=True, max_tokens=512, inspect_tokens=0, stream="quantized",
+                                   sample="random")
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        if self.args["stream"] not in ("quantized", "fp"):
-            raise ValueError(f"awq.stream must be 'quantized' or 'fp', not {self.args['stream']!r}")
+        for key, valid in (("stream", ("quantized", "fp")), ("sample", ("random", "stride"))):
+            if self.args[key] not in valid:
+                raise ValueError(f"awq.{key} must be {' or '.join(repr(v) for v in valid)}, not {self.args[key]!r}")
+
+    @property
+    def stats(self) -> tuple:
+        "mean |x| over every calibration token, and the search's tokens: a random sample, or (`sample='stride'`) all of them to stride over."
+        return ("absmean", "samples") if self.args["sample"] == "random" else ("absmean", "tokens")
+
+    def search_tokens(self, st) -> torch.Tensor:
+        "The tokens the searches judge on: `max_tokens` random ones, or every k-th in calibration order (each sequence's first included)."
+        n = int(self.args["max_tokens"])
+        if self.args["sample"] == "random": return st.samples[:n]
+        return st.tokens[:: max(1, len(st.tokens) // n)][:n]
 
     @property
     def stats_stream(self) -> str:
@@ -212,7 +225,7 @@ class AWQ(Step):
         inspect = _leading_samples(stream, k) if stream and k > 0 else None
         for g in input_groups(layer, ctx.config):
             st = stats[next(iter(g.linears))]
-            x = st.samples[: int(self.args["max_tokens"])]
+            x = self.search_tokens(st)
             by_layer = inspect is not None and g.prev_kind != "linear"
             error = self._layer_output_error(layer, g, inspect) if by_layer else self._linear_output_error(g, x)
             s = self._scale_search(g, st.absmean, error)
