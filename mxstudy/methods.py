@@ -96,7 +96,7 @@ class InputStats:
     "Per-channel statistics of one linear layer's inputs, accumulated over calibration batches."
     def __init__(self, needs, max_samples: int = 2048, seed: int = 0):
         self.needs, self.n, self.max_samples = set(needs), 0, max_samples
-        self.absmax = self.absmean = self.min = self.max = self.hessian = None
+        self.absmax = self.absmean = self.min = self.max = self.hessian = self.seq_len = None
         self._rows, self._tokens, self._gen = [], [], torch.Generator().manual_seed(seed)
 
     # The Hessian's products and sums are float64: in float32 the BLAS's reduction order (which differs between
@@ -105,6 +105,7 @@ class InputStats:
 
     @torch.no_grad()
     def update(self, x: torch.Tensor):
+        if x.dim() > 2: self.seq_len = x.shape[-2]   # tokens are stored sequence by sequence, this many each
         x = x.detach().reshape(-1, x.shape[-1]).float()
         n = x.shape[0]
         if "absmax" in self.needs:

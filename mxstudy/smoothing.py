@@ -142,10 +142,15 @@ class AWQ(Step):
         return ("absmean", "samples") if self.args["sample"] == "random" else ("absmean", "tokens")
 
     def search_tokens(self, st) -> torch.Tensor:
-        "The tokens the searches judge on: `max_tokens` random ones, or every k-th in calibration order (each sequence's first included)."
+        """The tokens the searches judge on: `max_tokens` random ones, or (`sample='stride'`) the same number of tokens
+        from every sequence, evenly spaced from its first token (= every k-th token in calibration order when k divides
+        the sequence length; with more sequences than `max_tokens`, the first tokens of the first sequences)."""
         n = int(self.args["max_tokens"])
         if self.args["sample"] == "random": return st.samples[:n]
-        return st.tokens[:: max(1, len(st.tokens) // n)][:n]
+        seq = st.seq_len or len(st.tokens)
+        per_seq = max(1, n // max(1, len(st.tokens) // seq))
+        starts = torch.arange(0, len(st.tokens), seq).unsqueeze(1)
+        return st.tokens[(starts + torch.arange(0, seq, max(1, seq // per_seq))[:per_seq]).flatten()[:n]]
 
     @property
     def stats_stream(self) -> str:
