@@ -13,13 +13,13 @@ import argparse, json, time
 import torch
 
 
-def study_row(model: str, setting: str, family: str, method: str, method_arg: list = ()):
+def study_row(model: str, setting: str, family: str, method: str, method_arg: list = (), seed: int = 0):
     """The study's perplexity row these diagnostics reproduce: 40 windows of 512 tokens, calibration 16 x 512, seed 0;
     `method_arg`: ["STEP.KEY=VALUE", ...] as `mxstudy eval --method-arg` takes them."""
     from mxstudy.cli import _method_args
     from mxstudy.study import EvalConfig
     return EvalConfig.make(model=model, setting=setting, family=family, method=method, method_args=_method_args(method_arg),
-                           tasks=["ppl"], seqlen=512, ppl_windows=40, calib_samples=16, calib_seqlen=512, batch_size=16, seed=0)
+                           tasks=["ppl"], seqlen=512, ppl_windows=40, calib_samples=16, calib_seqlen=512, batch_size=16, seed=seed)
 
 
 def perturb_(params, eps: float, g: torch.Generator) -> None:
