@@ -125,10 +125,11 @@ class AWQ(Step):
     "Activation-aware scaling (grid over alpha) and clipping search, with the target quantizer in the loop."
     name, kind, component = "awq", "transform", "scaling"
     optimized = True   # its scales and clips are searched against the quantized output error
+    version = "2"      # 2: the searches judge on strided tokens (sample="stride") by default; "1" took a random sample
 
     @classmethod
     def defaults(cls): return dict(n_grid=20, clip=True, clip_qk=True, max_tokens=512, inspect_tokens=0, stream="quantized",
-                                   sample="random")
+                                   sample="stride")
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -138,13 +139,13 @@ class AWQ(Step):
 
     @property
     def stats(self) -> tuple:
-        "mean |x| over every calibration token, and the search's tokens: a random sample, or (`sample='stride'`) all of them to stride over."
+        "mean |x| over every calibration token, and the search's tokens: all of them to stride over, or (`sample='random'`) a random sample."
         return ("absmean", "samples") if self.args["sample"] == "random" else ("absmean", "tokens")
 
     def search_tokens(self, st) -> torch.Tensor:
-        """The tokens the searches judge on: `max_tokens` random ones, or (`sample='stride'`) the same number of tokens
-        from every sequence, evenly spaced from its first token (= every k-th token in calibration order when k divides
-        the sequence length; with more sequences than `max_tokens`, the first tokens of the first sequences)."""
+        """The tokens the searches judge on: `max_tokens` of them, the same number from every sequence, evenly spaced
+        from its first token (= every k-th token in calibration order when k divides the sequence length; with more
+        sequences than `max_tokens`, the first tokens of the first sequences); or (`sample='random'`) random ones."""
         n = int(self.args["max_tokens"])
         if self.args["sample"] == "random": return st.samples[:n]
         seq = st.seq_len or len(st.tokens)

@@ -30,7 +30,9 @@ PINNED_HASHES = {
                              "b32806271d7821d8", "eval3;fast1;mrgptq2"),
     "w4a4_smoothquant_gptq": (dict(setting="w4a4", method="smoothquant+gptq"), "f8b8f55ad810988f",
                               "eval3;fast1;smoothquant1;gptq2"),
-    "w4a4_awq": (dict(setting="w4a4", method="awq"), "d78f263d05b3d5d2", "eval3;fast1;awq1;rtn1"),
+    # deliberately changed (was d78f263d05b3d5d2 with awq1): AWQ's searches judge on strided tokens (sample="stride")
+    # by default since version 2, so that every sequence's first token, with its massive activations, is among them
+    "w4a4_awq": (dict(setting="w4a4", method="awq"), "69e92615c4d9fe04", "eval3;fast1;awq2;rtn1"),
     "w4a4_gptq_lqer_args": (dict(setting="w4a4", method="gptq+lqer",
                                  method_args={"lqer": {"rank": 16}, "gptq": {"act_order": True}}),
                             "ca37324f0cb089c7", "eval3;fast1;gptq2;lqer1"),
