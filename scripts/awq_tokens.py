@@ -5,15 +5,17 @@ decide whether its outcome is reproducible (README "Reproducibility of calibrate
     python scripts/awq_tokens.py --seeds 0 1 2 --settings w4a8
     python scripts/awq_tokens.py --family int --settings w4a4
 
-AWQ with `sample` in {random (default), stride} x `stream` in {quantized (default), fp}, on the study's perplexity row
+AWQ with `sample` in {stride (default since AWQ version 2), random (version 1's default)} x `stream` in
+{quantized (default), fp}, on the study's perplexity row
 (`roundoff_sensitivity.study_row`: 40 windows of 512 tokens, calibration 16 x 512, batch 16), each against RTN in the
 same setting on the same windows (paired window-bootstrap interval of the perplexity ratio, `study.paired_perplexity`).
 Rows come from the results store and are computed there when missing (`study.run_grid`); the table and the rows go
-to --output-dir."""
+to --output-dir. (`outputs/awq_tokens/` was computed at AWQ version 1, where the random sample was the default and
+stride was named; the numerics of each variant are the same at version 2, only the row hashes differ.)"""
 import argparse
 
-VARIANTS = {"random, quantized": [], "random, fp": ["awq.stream=fp"],
-            "stride, quantized": ["awq.sample=stride"], "stride, fp": ["awq.sample=stride", "awq.stream=fp"]}
+VARIANTS = {"random, quantized": ["awq.sample=random"], "random, fp": ["awq.sample=random", "awq.stream=fp"],
+            "stride, quantized": [], "stride, fp": ["awq.stream=fp"]}
 
 
 def main():
