@@ -4,6 +4,7 @@ decide whether its outcome is reproducible (README "Reproducibility of calibrate
     python scripts/awq_tokens.py                        # W4A16, W4A8, W4A4 MXFP4, seed 0 (12 rows, ~65 min on one core)
     python scripts/awq_tokens.py --seeds 0 1 2 --settings w4a8
     python scripts/awq_tokens.py --family int --settings w4a4
+    python scripts/awq_tokens.py --first-tokens --seeds 0 1 2   # which first tokens a random sample holds (no model)
 
 AWQ with `sample` in {stride (default since AWQ version 2), random (version 1's default)} x `stream` in
 {quantized (default), fp}, on the study's perplexity row
@@ -18,6 +19,19 @@ VARIANTS = {"random, quantized": ["awq.sample=random"], "random, fp": ["awq.samp
             "stride, quantized": [], "stride, fp": ["awq.stream=fp"]}
 
 
+def first_tokens_in_random_sample(seed: int, n_seq: int = 16, seq_len: int = 512) -> list[int]:
+    """The sequences whose first token is among the tokens `awq.sample=random` judges on: the library's own sampler
+    (`InputStats`, fed in `apply_recipe`'s calibration batches) run on token indices instead of activations."""
+    import inspect, torch
+    from mxstudy.methods import InputStats, apply_recipe
+    from mxstudy.smoothing import AWQ
+    batch = inspect.signature(apply_recipe).parameters["batch_size"].default
+    idx, st = torch.arange(n_seq * seq_len, dtype=torch.float32), InputStats({"samples"}, seed=seed)
+    for b in range(0, n_seq, batch): st.update(idx[b * seq_len:(b + batch) * seq_len].reshape(-1, seq_len, 1))
+    picked = AWQ(sample="random").search_tokens(st.finalize()).flatten().long()
+    return sorted((picked[picked % seq_len == 0] // seq_len).tolist())
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--model", default="smollm2-135m")
@@ -26,7 +40,13 @@ def main():
     p.add_argument("--seeds", nargs="+", type=int, default=[0], help="calibration seeds [0]")
     p.add_argument("--store", default="cache/results.sqlite", help="results store [cache/results.sqlite]")
     p.add_argument("--output-dir", default="outputs/awq_tokens", help="table and rows [outputs/awq_tokens]")
+    p.add_argument("--first-tokens", action="store_true",
+                   help="only list, for each seed, the sequences whose first token is among the random sample's search "
+                        "tokens in the study's calibration (16 x 512 tokens, apply_recipe's batches); loads no model")
     a = p.parse_args()
+    if a.first_tokens:
+        for seed in a.seeds: print(f"seed {seed}: first tokens of sequences {first_tokens_in_random_sample(seed)}")
+        return
     from mxstudy.study import ResultsStore, paired_perplexity, run_grid, validate_config
     from roundoff_sensitivity import study_row   # this script's neighbour in scripts/
     try:   # a bad model, setting or family fails here, in one line, before any model loads
