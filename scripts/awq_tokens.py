@@ -19,7 +19,7 @@ VARIANTS = {"random, quantized": ["awq.sample=random"], "random, fp": ["awq.samp
             "stride, quantized": [], "stride, fp": ["awq.stream=fp"]}
 
 
-def first_tokens_in_random_sample(seed: int, n_seq: int = 16, seq_len: int = 512) -> list[int]:
+def first_tokens_in_random_sample(seed: int, n_seq: int, seq_len: int) -> list[int]:
     """The sequences whose first token is among the tokens `awq.sample=random` judges on: the library's own sampler
     (`InputStats`, fed in `apply_recipe`'s calibration batches) run on token indices instead of activations."""
     import inspect, torch
@@ -45,7 +45,10 @@ def main():
                         "tokens in the study's calibration (16 x 512 tokens, apply_recipe's batches); loads no model")
     a = p.parse_args()
     if a.first_tokens:
-        for seed in a.seeds: print(f"seed {seed}: first tokens of sequences {first_tokens_in_random_sample(seed)}")
+        from roundoff_sensitivity import study_row
+        cfg = study_row(a.model, "w4a4", a.family, "awq")   # the study's calibration shape (calib_samples x calib_seqlen)
+        for seed in a.seeds:
+            print(f"seed {seed}: first tokens of sequences {first_tokens_in_random_sample(seed, cfg.calib_samples, cfg.calib_seqlen)}")
         return
     from mxstudy.study import ResultsStore, paired_perplexity, run_grid, validate_config
     from roundoff_sensitivity import study_row   # this script's neighbour in scripts/
