@@ -42,7 +42,7 @@ def main():
     p.add_argument("--output-dir", default="outputs/awq_tokens", help="table and rows [outputs/awq_tokens]")
     p.add_argument("--first-tokens", action="store_true",
                    help="only list, for each seed, the sequences whose first token is among the random sample's search "
-                        "tokens in the study's calibration (16 x 512 tokens, apply_recipe's batches); loads no model")
+                        "tokens in the study's calibration (its calib_samples x calib_seqlen, apply_recipe's batches); loads no model")
     a = p.parse_args()
     if a.first_tokens:
         from roundoff_sensitivity import study_row
