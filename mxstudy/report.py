@@ -319,9 +319,10 @@ def component_effects(rows: list[dict], ppl_task: str = "ppl", n_resamples: int 
 
 # %% ../nbs/32_report.ipynb #216e2812
 def calibration_times(summary: list[dict], columns: str = "label") -> pd.DataFrame:
-    "Rows: recipes (METHOD_ORDER first), columns: `columns` (setting label or family), cells: `quantize_s` in seconds."
+    "Rows: recipes (METHOD_ORDER first), columns: `columns` (setting label or family), cells: `quantize_s` in seconds, each recipe's lowest seed."
     d = pd.DataFrame([s for s in summary if not s.get("full_precision")])
     if d.empty: return pd.DataFrame(columns=["method"])
+    if "seed" in d: d = d.sort_values("seed", kind="stable")   # "first" below = the lowest seed a recipe has, whichever it is
     return _in_method_order(d.pivot_table(index="method", columns=columns, values="quantize_s", aggfunc="first", sort=False))
 
 
