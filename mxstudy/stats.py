@@ -21,7 +21,8 @@ import torch
 __all__ = ['CHOICE_CHARS', 'NO_CHOICE', 'BAND_SEP', 'encode_bits', 'decode_bits', 'encode_choices', 'decode_choices',
            'encode_floats', 'decode_floats', 'normal_p_value', 'paired_bootstrap', 'holm', 'resampled_recovery',
            'pearson_interval', 'flips', 'flips_by_task', 'regime_band', 'is_determined', 'mean_ci', 'ppl_ratio_ci',
-           'ppl_ratio_p', 'resampled_means', 'mean_sd', 'topk_logprobs', 'kl_from_topk', 'kl_full', 'tail_samples']
+           'ppl_ratio_p', 'resampled_means', 'mean_sd', 'seed_pooled_bootstrap', 'seed_pooled_ppl_ratio',
+           'topk_logprobs', 'kl_from_topk', 'kl_full', 'tail_samples']
 
 # %% ../nbs/15_stats.ipynb #371ecedc
 CHOICE_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz"   # choice index i is CHOICE_CHARS[i]
@@ -329,6 +330,90 @@ def mean_sd(values: Sequence[float]) -> tuple[float, Optional[float]]:
     "(mean, sample standard deviation with ddof=1); sd is None for a single value."
     a = _values(values)
     return float(a.mean()), (float(a.std(ddof=1)) if a.size > 1 else None)
+
+# %% ../nbs/15_stats.ipynb #0add992c
+def _seed_sides(base, quant) -> tuple[int, list[str]]:
+    "(k, tasks) after checking two lists of per-seed {task: values}: 1 or k seeds each, the same tasks everywhere."
+    for side, rows in (("base", base), ("quant", quant)):
+        if isinstance(rows, Mapping) or isinstance(rows, str) or not isinstance(rows, Sequence):
+            raise ValueError(f"{side} must be a list of {{task: per-document values}}, one per seed, not {type(rows).__name__}")
+        if not rows: raise ValueError(f"{side} has no seeds")
+    k = max(len(base), len(quant))
+    if len(base) not in (1, k) or len(quant) not in (1, k):
+        raise ValueError(f"base has {len(base)} seeds, quant {len(quant)}: with several seeds on both sides they must be "
+                         "the same seeds, in the same order (paired by calibration seed)")
+    tasks = _same_tasks(base[0], base[0])
+    for side, rows in (("base", base), ("quant", quant)):
+        for i, r in enumerate(rows):
+            try: _same_tasks(base[0], r)
+            except ValueError as e: raise ValueError(f"{side} seed #{i}: {e}") from None
+    return k, tasks
+
+
+def _pooled(resampled: list[np.ndarray], weights: np.ndarray) -> np.ndarray:
+    "A side's pooled resampled average: its single row, or its k rows weighted by each resample's seed shares."
+    return resampled[0] if len(resampled) == 1 else (weights * np.stack(resampled, axis=1)).sum(axis=1)
+
+
+def seed_pooled_bootstrap(base: Sequence[Mapping[str, Sequence]], quant: Sequence[Mapping[str, Sequence]],
+                          n_resamples: int = 1000, seed: int = 0, confidence: float = 0.95, binary: bool = True,
+                          resample_seeds: bool = True) -> dict:
+    """`paired_bootstrap` of the seed-averaged `quant` against `base`, each a list of per-seed {task: per-document
+    values} (one entry for a seed-independent row): documents resampled within tasks and, with `resample_seeds`,
+    seeds resampled independently (the pigeonhole bootstrap); paired by seed when both sides have k seeds. Returns
+    `paired_bootstrap`'s keys plus `n_seeds`, `seed_deltas` (each seed's own difference in points) and `resample_seeds`."""
+    _check_confidence(confidence, n_resamples)
+    k, tasks = _seed_sides(base, quant)
+    b = {t: [_correctness(t, r[t], binary) for r in base] for t in tasks}
+    q = {t: [_correctness(t, r[t], binary) for r in quant] for t in tasks}
+    for t in tasks:
+        sizes = [len(a) for a in b[t] + q[t]]
+        if len(set(sizes)) != 1: raise ValueError(f"task {t!r}: every seed of both sides needs the same documents; sizes {sizes}")
+    per_b = [float(np.mean([b[t][s].mean() for t in tasks])) for s in range(len(base))]   # each seed's average over tasks
+    per_q = [float(np.mean([q[t][s].mean() for t in tasks])) for s in range(len(quant))]
+    avg_b, avg_q = float(np.mean(per_b)), float(np.mean(per_q))
+    if not avg_b > 0: raise ValueError("the baseline average is 0: recovery is undefined")
+    res = _stratified_averages(np.random.default_rng(seed), {t: b[t] + q[t] for t in tasks}, n_resamples)
+    if resample_seeds and k > 1:   # own stream: the document draws stay those of paired_bootstrap with this seed
+        draws = np.random.default_rng([seed, 1]).integers(0, k, size=(n_resamples, k))
+        weights = np.stack([(draws == s).mean(axis=1) for s in range(k)], axis=1)
+    else:
+        weights = np.full((n_resamples, k), 1.0 / k)
+    res_b, res_q = _pooled(res[:len(base)], weights), _pooled(res[len(base):], weights)
+    if not (res_b > 0).all():
+        raise ValueError(f"the baseline average is 0 in {int((res_b <= 0).sum())} of {n_resamples} resamples: too few documents for a recovery interval")
+    rec_lo, rec_hi = _interval(100.0 * res_q / res_b, confidence)
+    deltas = 100.0 * (res_q - res_b)
+    d_lo, d_hi = _interval(deltas, confidence)
+    delta, delta_se = 100.0 * (avg_q - avg_b), float(deltas.std(ddof=1)) if n_resamples > 1 else 0.0
+    seed_deltas = [100.0 * (per_q[min(s, len(per_q) - 1)] - per_b[min(s, len(per_b) - 1)]) for s in range(k)]
+    return dict(recovery=100.0 * avg_q / avg_b, recovery_lo=rec_lo, recovery_hi=rec_hi,
+                delta=delta, delta_lo=d_lo, delta_hi=d_hi, delta_se=delta_se, delta_p=normal_p_value(delta, delta_se),
+                n_docs={t: len(b[t][0]) for t in tasks}, n_resamples=int(n_resamples), seed=seed, confidence=confidence,
+                n_seeds=k, seed_deltas=seed_deltas, resample_seeds=bool(resample_seeds and k > 1))
+
+
+def seed_pooled_ppl_ratio(base_window_nll: Sequence[Sequence[float]], quant_window_nll: Sequence[Sequence[float]],
+                          n_resamples: int = 1000, seed: int = 0, confidence: float = 0.95,
+                          resample_seeds: bool = True) -> dict:
+    """Perplexity of the seed-averaged `quant` as % of `base`'s on the same windows (lists of per-seed per-window
+    NLL, one entry for a seed-independent row): `rel_ppl` = 100 exp(mean seed-averaged NLL difference) with its
+    interval (windows and, with `resample_seeds`, seeds resampled) and `rel_ppl_p`, Student's t (W - 1 df) on the
+    difference's bootstrap standard error."""
+    from scipy.stats import t as student_t
+    for side, rows in (("base", base_window_nll), ("quant", quant_window_nll)):
+        if isinstance(rows, str) or not isinstance(rows, Sequence) or not rows or np.ndim(rows[0]) != 1:
+            raise ValueError(f"{side} must be a non-empty list of per-window NLL sequences, one per seed")
+    sizes = {len(w) for w in list(base_window_nll) + list(quant_window_nll)}
+    if len(sizes) != 1: raise ValueError(f"windows differ between rows: {sorted(sizes)}; not the same windows")
+    r = seed_pooled_bootstrap([{"ppl": w} for w in base_window_nll], [{"ppl": w} for w in quant_window_nll], n_resamples,
+                              seed, confidence, binary=False, resample_seeds=resample_seeds)
+    d, se, n_windows = r["delta"] / 100.0, r["delta_se"] / 100.0, sizes.pop()
+    if n_windows < 2: raise ValueError("a p-value needs at least 2 windows")
+    p = (1.0 if d == 0 else 0.0) if se == 0 else float(2.0 * student_t.sf(abs(d) / se, n_windows - 1))
+    return dict(rel_ppl=100.0 * math.exp(d), rel_ppl_lo=100.0 * math.exp(r["delta_lo"] / 100.0),
+                rel_ppl_hi=100.0 * math.exp(r["delta_hi"] / 100.0), rel_ppl_p=p, n_seeds=r["n_seeds"],
+                seed_rel_ppl=[100.0 * math.exp(x / 100.0) for x in r["seed_deltas"]], resample_seeds=r["resample_seeds"])
 
 # %% ../nbs/15_stats.ipynb #925f7607
 _CHUNK_ELEMENTS = 1 << 24   # logits processed at a time in the KL functions (128 MiB as float64); does not change results

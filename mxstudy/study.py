@@ -32,8 +32,8 @@ __all__ = ['EVAL_VERSION', 'DEVICES', 'SEED_VALUES', 'GRID_KEYS', 'EVAL_KEYS', '
            'EvalConfig', 'validate_config', 'check_block_sizes', 'git_revision', 'package_versions', 'ResultsStore',
            'check_device', 'hardware_name', 'ModelPool', 'kl_reference', 'quantized_model', 'measure',
            'evaluate_config', 'progress_to_terminal', 'run_grid', 'exit_with_parent', 'grid_worker',
-           'paired_comparison', 'paired_bpb', 'paired_perplexity', 'summarize', 'seed_summary', 'params_from',
-           'grid_from_params']
+           'paired_comparison', 'paired_bpb', 'paired_perplexity', 'summarize', 'seed_summary',
+           'seed_pooled_comparison', 'params_from', 'grid_from_params']
 
 # %% ../nbs/30_study.ipynb #dd07fc5d
 EVAL_VERSION = "3"  # 2: perplexity + KL + per-document records; 3: per-token NLL from the 2-D cross-entropy (see 13_evaluate)
@@ -685,6 +685,37 @@ def seed_summary(summary: list[dict], values=SEED_VALUES) -> list[dict]:
         rec["regime"] = regimes.pop() if len(regimes) == 1 else "–".join(sorted(r for r in regimes if r)) + " (seeds disagree)"
         out.append(rec)
     return out
+
+# %% ../nbs/30_study.ipynb #7aa6d025
+def seed_pooled_comparison(rows: list[dict], refs: list[dict], tasks: list[str], n_resamples: int = 1000,
+                           seed: int = 0) -> Optional[dict]:
+    """One verdict for a calibrated method over its seeds: `rows` (one per calibration seed) against `refs` (one row
+    that does not depend on the seed, BF16 or RTN, or one per seed, paired by seed) on the same documents and windows,
+    with `mxstudy.stats.seed_pooled_bootstrap` (documents and seeds resampled): the seed-averaged accuracy difference
+    (`delta`, points) and recovery with intervals, p-value and regime band, each seed's own difference (`seed_deltas`),
+    and the seed-averaged perplexity as % of the reference's (`rel_ppl`, `seed_pooled_ppl_ratio`). None when the rows
+    share neither documents nor windows."""
+    from mxstudy.evaluate import decode_ids
+    from mxstudy.stats import regime_band, seed_pooled_bootstrap, seed_pooled_ppl_ratio
+    if not rows or not refs: raise ValueError("need at least one row and one reference row")
+    out = dict(n_seeds=max(len(rows), len(refs)), seeds=[r["config"].get("seed", 0) for r in rows])
+    docs = {t: [_documents(r["metrics"], t) for r in refs + rows] for t in tasks}
+    if tasks and all(d is not None for ds in docs.values() for d in ds) and \
+            all(len({tuple(decode_ids(d["ids"])) for d in ds}) == 1 for ds in docs.values()):
+        outcome = lambda i: {t: _outcomes(docs[t][i]) for t in tasks}
+        try: ci = seed_pooled_bootstrap([outcome(i) for i in range(len(refs))], [outcome(len(refs) + i) for i in range(len(rows))],
+                                        n_resamples=n_resamples, seed=seed)
+        except ValueError: ci = None   # a reference average of 0 (random tiny models)
+        if ci is not None:
+            out.update({k: ci[k] for k in ("recovery", "recovery_lo", "recovery_hi", "delta", "delta_lo", "delta_hi", "delta_p", "seed_deltas")},
+                       regime=regime_band(ci["recovery_lo"], ci["recovery_hi"]))
+    for t in rows[0]["config"]["tasks"]:
+        windows = [r["metrics"].get(t, {}).get("window_nll") for r in refs + rows]
+        if t not in PPL_TASKS or not all(windows) or len({len(w) for w in windows}) != 1: continue
+        out.update({k: v for k, v in seed_pooled_ppl_ratio(windows[:len(refs)], windows[len(refs):], n_resamples, seed).items()
+                    if k in ("rel_ppl", "rel_ppl_lo", "rel_ppl_hi", "rel_ppl_p", "seed_rel_ppl")})
+        break
+    return out if ("delta" in out or "rel_ppl" in out) else None
 
 # %% ../nbs/30_study.ipynb #99a60e54
 GRID_KEYS = ("models", "families", "settings", "methods", "seeds", "exclude")
