@@ -702,9 +702,8 @@ def seed_pooled_comparison(rows: list[dict], refs: list[dict], tasks: list[str],
     docs = {t: [_documents(r["metrics"], t) for r in refs + rows] for t in tasks}
     if tasks and all(d is not None for ds in docs.values() for d in ds) and \
             all(len({tuple(decode_ids(d["ids"])) for d in ds}) == 1 for ds in docs.values()):
-        outcome = lambda i: {t: _outcomes(docs[t][i]) for t in tasks}
-        try: ci = seed_pooled_bootstrap([outcome(i) for i in range(len(refs))], [outcome(len(refs) + i) for i in range(len(rows))],
-                                        n_resamples=n_resamples, seed=seed)
+        per_row = [{t: _outcomes(docs[t][i]) for t in tasks} for i in range(len(refs) + len(rows))]   # refs first, as in docs
+        try: ci = seed_pooled_bootstrap(per_row[:len(refs)], per_row[len(refs):], n_resamples=n_resamples, seed=seed)
         except ValueError: ci = None   # a reference average of 0 (random tiny models)
         if ci is not None:
             out.update({k: ci[k] for k in ("recovery", "recovery_lo", "recovery_hi", "delta", "delta_lo", "delta_hi", "delta_p", "seed_deltas")},
