@@ -418,6 +418,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                  'mxstudy.recipes.parse_recipe': ('recipes.html#parse_recipe', 'mxstudy/recipes.py')},
             'mxstudy.report': { 'mxstudy.report._decompose': ('report.html#_decompose', 'mxstudy/report.py'),
                                 'mxstudy.report._in_method_order': ('report.html#_in_method_order', 'mxstudy/report.py'),
+                                'mxstudy.report._reformats': ('report.html#_reformats', 'mxstudy/report.py'),
                                 'mxstudy.report.activation_figure': ('report.html#activation_figure', 'mxstudy/report.py'),
                                 'mxstudy.report.activation_summary': ('report.html#activation_summary', 'mxstudy/report.py'),
                                 'mxstudy.report.calibration_times': ('report.html#calibration_times', 'mxstudy/report.py'),

@@ -90,7 +90,7 @@ def versions_of(rows: list[dict]) -> dict:
     seen = {}
     for r in rows:
         for k, x in r["info"].get("versions", {}).items(): seen.setdefault(k, []).append(str(x))
-    return {k: "/".join(sorted(set(xs))) for k, xs in seen.items()}
+    return {k: "/".join(sorted(set(xs))) for k, xs in sorted(seen.items())}   # by name: key order of a row is no fact
 
 
 def hardware_of(rows: list[dict]) -> dict:
@@ -129,6 +129,17 @@ def caption_for(rows: list[dict], extra: str = "") -> str:
     return " ".join(p for p in [extra] + parts if p)
 
 
+def _reformats(values, fmt: str) -> bool:
+    """Whether tabulate, reading this column of text as numbers, would print a cell other than as written ("+1.03").
+    Like tabulate: a column of integers prints them as integers, one of numbers with `fmt`, any other text as written."""
+    cells = [v for v in values if v is not None]
+    if not all(isinstance(v, str) for v in cells): return False
+    for parse, show in ((int, str), (float, lambda x: format(x, fmt))):
+        try: return any(show(parse(v)) != v for v in cells)
+        except ValueError: continue
+    return False
+
+
 def write_table(df: pd.DataFrame, out_dir, name: str, caption: str, floatfmt: str = ".2f") -> dict:
     """Write `name`.csv (every column) and `name`.md (Markdown table + caption; the recovery interval as one
     'value [lo, hi]' column instead of three numeric ones; KL with 4 decimals); return the paths."""
@@ -141,7 +152,8 @@ def write_table(df: pd.DataFrame, out_dir, name: str, caption: str, floatfmt: st
     for c in (P_VALUE, HOLM_P):   # p-values: 4 decimals, and '<0.0001' rather than a 0 that no test can give
         if c in shown: shown[c] = [None if v is None else "<0.0001" if float(v) < 5e-5 else f"{float(v):.4f}" for v in shown[c]]
     formats = tuple(".4f" if c == "KL" else floatfmt for c in shown.columns)
-    as_written = [i for i, c in enumerate(shown.columns) if c in (P_VALUE, HOLM_P)]   # tabulate would re-round them
+    as_written = [i for i, (c, f) in enumerate(zip(shown.columns, formats))   # tabulate would re-round p-values and
+                  if c in (P_VALUE, HOLM_P) or _reformats(shown[c], f)]         # drop the "+" of signed text
     md.write_text(shown.to_markdown(index=False, floatfmt=formats, missingval="–", disable_numparse=as_written or False)
                   + f"\n\n*{caption}*\n")
     return dict(csv=csv, md=md)

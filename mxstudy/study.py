@@ -270,9 +270,10 @@ class ResultsStore:
 
     def put(self, cfg: EvalConfig, metrics: dict, info: dict) -> dict:
         row = dict(config=cfg.as_dict(), metrics=metrics, info=info, created=time.time(), config_hash=cfg.config_hash)
+        row = json.loads(json.dumps(row, sort_keys=True))   # as `get` and an imported row give it back: lists, keys by name
         with self._connect() as con:
             con.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?)",
-                        (cfg.config_hash, json.dumps(row["config"]), json.dumps(metrics), json.dumps(info), row["created"]))
+                        (cfg.config_hash, json.dumps(row["config"]), json.dumps(row["metrics"]), json.dumps(row["info"]), row["created"]))
         return row
 
     def rows(self) -> list[dict]:
@@ -311,7 +312,7 @@ class ResultsStore:
         with self._connect() as con:
             for r in rows:
                 cur = con.execute("INSERT OR IGNORE INTO results VALUES (?, ?, ?, ?, ?)",
-                                  (r["config_hash"], json.dumps(r["config"]), json.dumps(r["metrics"]), json.dumps(r["info"]), r["created"]))
+                                  (r["config_hash"], *(json.dumps(r[k], sort_keys=True) for k in ("config", "metrics", "info")), r["created"]))
                 added += cur.rowcount
         return added, len(rows) - added
 
