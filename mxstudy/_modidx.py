@@ -598,6 +598,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'mxstudy.study.ResultsStore.put': ('study.html#resultsstore.put', 'mxstudy/study.py'),
                                'mxstudy.study.ResultsStore.release': ('study.html#resultsstore.release', 'mxstudy/study.py'),
                                'mxstudy.study.ResultsStore.rows': ('study.html#resultsstore.rows', 'mxstudy/study.py'),
+                               'mxstudy.study._as_columns': ('study.html#_as_columns', 'mxstudy/study.py'),
                                'mxstudy.study._as_list': ('study.html#_as_list', 'mxstudy/study.py'),
                                'mxstudy.study._baseline_key': ('study.html#_baseline_key', 'mxstudy/study.py'),
                                'mxstudy.study._channel_counts': ('study.html#_channel_counts', 'mxstudy/study.py'),

@@ -229,6 +229,11 @@ def _process_alive(host: str, pid: int, since: float) -> bool:
     return True
 
 
+def _as_columns(row: dict) -> tuple:
+    "A row as the results table's columns: hash, config, metrics and info as JSON with keys by name, created."
+    return (row["config_hash"], *(json.dumps(row[k], sort_keys=True) for k in ("config", "metrics", "info")), row["created"])
+
+
 class ResultsStore:
     """SQLite table of result rows keyed by configuration hash; each put is its own transaction. A second table holds
     **claims**: the configurations some process is computing now, so that several processes share one grid."""
@@ -272,8 +277,7 @@ class ResultsStore:
         row = dict(config=cfg.as_dict(), metrics=metrics, info=info, created=time.time(), config_hash=cfg.config_hash)
         row = json.loads(json.dumps(row, sort_keys=True))   # as `get` and an imported row give it back: lists, keys by name
         with self._connect() as con:
-            con.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?)",
-                        (cfg.config_hash, json.dumps(row["config"]), json.dumps(row["metrics"]), json.dumps(row["info"]), row["created"]))
+            con.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?)", _as_columns(row))
         return row
 
     def rows(self) -> list[dict]:
@@ -311,8 +315,7 @@ class ResultsStore:
         added = 0
         with self._connect() as con:
             for r in rows:
-                cur = con.execute("INSERT OR IGNORE INTO results VALUES (?, ?, ?, ?, ?)",
-                                  (r["config_hash"], *(json.dumps(r[k], sort_keys=True) for k in ("config", "metrics", "info")), r["created"]))
+                cur = con.execute("INSERT OR IGNORE INTO results VALUES (?, ?, ?, ?, ?)", _as_columns(r))
                 added += cur.rowcount
         return added, len(rows) - added
 
