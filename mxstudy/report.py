@@ -41,8 +41,9 @@ DELTA_CI = "Δ accuracy (points) [95% CI]"          # method a against method b:
 PPL_RATIO_CI = "PPL % of the second [95% CI]"       # a's perplexity as % of b's
 P_VALUE, HOLM_P, HOLM_CLAIM = "p", "Holm p", "claim (Holm, 5 %)"   # a table's many comparisons (mxstudy.stats.holm)
 HOLM_MARK = " †"   # a cell of a wide comparison table whose difference Holm's adjustment does not establish
-HOLM_MARK_NOTE = ("† = not established after Holm's adjustment over every cell of this table (family-wise 5 %; "
-                  "paired t-test on the windows' NLL differences): the interval alone would claim too much.")
+HOLM_MARK_NOTE = ("† = not established: the cell's paired t-test on the windows' NLL differences does not survive Holm's "
+                  "adjustment over every cell of this table (family-wise 5 %), or its 95 % interval contains 100 (no change); "
+                  "a cell without † is supported by both, where the interval alone would claim too much.")
 PROCESSOR_MARK = " ‡"   # a comparison of two rows computed on different processors
 PROCESSOR_MARK_NOTE = ("‡ = the two rows were computed on different processors: the paired interval covers the windows, "
                        "not the processor spread, which for a calibrated method can be larger (README).")
@@ -160,11 +161,16 @@ def write_table(df: pd.DataFrame, out_dir, name: str, caption: str, floatfmt: st
 
 
 def holm_columns(df: pd.DataFrame, delta: str, p: str = P_VALUE, alpha: float = 0.05,
-                 words: tuple = ("higher", "lower", "none")) -> pd.DataFrame:
+                 words: tuple = ("higher", "lower", "none"), interval: Optional[tuple] = None) -> pd.DataFrame:
     """`df` with `HOLM_P`, Holm's adjustment of column `p` over every row that has one (the table is the family), and
     `HOLM_CLAIM`: words[0] / words[1] where the adjusted p <= `alpha` and the difference `delta` is > 0 / < 0, words[2]
-    where it is not; rows without a p-value get neither."""
+    where it is not; rows without a p-value get neither. Where the table has the difference's interval (`interval`, its
+    (lo, hi) columns; by default those `INTERVAL_COLUMNS` pairs with `delta`), a claim also needs the interval to
+    exclude 0: p comes from a normal approximation, the interval from the bootstrap percentiles, and the two can
+    disagree near the edge; the table then claims only what both support."""
     from mxstudy.stats import holm
+    if interval is None:
+        interval = next((cols[1:] for cols in INTERVAL_COLUMNS.values() if cols[0] == delta and all(c in df for c in cols[1:])), None)
     out = df[[c for c in df if c != p] + ([p] if p in df else [])].copy()   # p next to its adjustment
     has = out[p].notna() if p in out else pd.Series(False, index=out.index)
     out[HOLM_P], out[HOLM_CLAIM] = None, None
@@ -172,19 +178,31 @@ def holm_columns(df: pd.DataFrame, delta: str, p: str = P_VALUE, alpha: float = 
         adjusted = holm(out.loc[has, p].astype(float).to_numpy())
         out.loc[has, HOLM_P] = adjusted
         sign = out.loc[has, delta].astype(float).to_numpy()
-        out.loc[has, HOLM_CLAIM] = [words[2] if a > alpha else words[0] if s > 0 else words[1] for a, s in zip(adjusted, sign)]
+        n = len(sign)   # no interval: p and the sign alone; a missing bound allows no claim on its side (nan > 0 is False)
+        lo, hi = ((out.loc[has, c].astype(float).tolist() for c in interval) if interval else ([float("inf")] * n, [-float("inf")] * n))
+        out.loc[has, HOLM_CLAIM] = [words[0] if a <= alpha and s > 0 and l > 0 else words[1] if a <= alpha and s < 0 and h < 0
+                                    else words[2] for a, s, l, h in zip(adjusted, sign, lo, hi)]
     return out
 
 
-def holm_marked(texts: list, pvalues: list, alpha: float = 0.05, mark: str = HOLM_MARK) -> list:
+def holm_marked(texts: list, pvalues: list, alpha: float = 0.05, mark: str = HOLM_MARK, intervals: Optional[list] = None,
+                null: float = 100.0) -> list:
     """`texts` (the cells of one wide table) with `mark` appended to each cell whose difference is not established:
-    Holm's adjustment of `pvalues` over every cell that has one (the table is the family) above `alpha`, or no p-value.
-    A None text stays None."""
+    Holm's adjustment of `pvalues` over every cell that has one (the table is the family) above `alpha`, or no p-value,
+    or, where `intervals` gives the cell's (lo, hi), an interval that contains `null`, the value of no difference (100
+    for a perplexity as % of another's): the test and the interval are different procedures, and a cell claims only
+    what both support. A cell whose interval is None or has a missing bound is judged by its p-value alone. A None text
+    stays None."""
     from mxstudy.stats import holm
     if len(texts) != len(pvalues): raise ValueError(f"{len(texts)} texts but {len(pvalues)} p-values")
+    if intervals is not None and len(intervals) != len(texts): raise ValueError(f"{len(texts)} texts but {len(intervals)} intervals")
+    def covers(iv):
+        lo, hi = iv if iv is not None else (None, None)
+        return lo is not None and hi is not None and not (pd.isna(lo) or pd.isna(hi)) and lo <= null <= hi
+    covered = [covers(iv) for iv in intervals] if intervals is not None else [False] * len(texts)
     has = [i for i, (t, p) in enumerate(zip(texts, pvalues)) if t is not None and p is not None]
     adjusted = dict(zip(has, holm([pvalues[i] for i in has]))) if has else {}
-    return [None if t is None else t if adjusted.get(i, 1.0) <= alpha and i in adjusted else t + mark
+    return [None if t is None else t if i in adjusted and adjusted[i] <= alpha and not covered[i] else t + mark
             for i, t in enumerate(texts)]
 
 
@@ -310,12 +328,13 @@ def component_effects(rows: list[dict], ppl_task: str = "ppl", n_resamples: int 
             if found is None: continue
             base, base_hw = found
             key, label = (model, setting, seed, added, f"{bt} / {bc}"), FAMILY_LABELS.get(fam, fam)
-            recs.setdefault(key, {})[label] = (format_interval(*ppl_ratio_ci(base, nll, n_resamples)),
-                                               ppl_ratio_p(base, nll) if len(nll) > 1 else None)
+            ratio = ppl_ratio_ci(base, nll, n_resamples)
+            recs.setdefault(key, {})[label] = (format_interval(*ratio), ppl_ratio_p(base, nll) if len(nll) > 1 else None, ratio[1:])
             if hw and base_hw and hw != base_hw: across.add((key, label))
     if not recs: return pd.DataFrame(columns=["added", "to"])
     where = [(k, f) for k in recs for f in recs[k]]   # every cell of the table is one comparison of one family
-    for (k, f), text in zip(where, holm_marked([recs[k][f][0] for k, f in where], [recs[k][f][1] for k, f in where])):
+    for (k, f), text in zip(where, holm_marked([recs[k][f][0] for k, f in where], [recs[k][f][1] for k, f in where],
+                                               intervals=[recs[k][f][2] for k, f in where])):
         recs[k][f] = text + (PROCESSOR_MARK if (k, f) in across else "")
     added_order = [*TRANSFORMATIONS, "GPTQ", "low-rank"]
     comp_order = ["none", "GPTQ", "low-rank", "GPTQ + low-rank"]
