@@ -191,14 +191,14 @@ def holm_marked(texts: list, pvalues: list, alpha: float = 0.05, mark: str = HOL
     Holm's adjustment of `pvalues` over every cell that has one (the table is the family) above `alpha`, or no p-value,
     or, where `intervals` gives the cell's (lo, hi), an interval that contains `null`, the value of no difference (100
     for a perplexity as % of another's): the test and the interval are different procedures, and a cell claims only
-    what both support. A cell whose interval is None or has a missing bound is judged by its p-value alone. A None text
-    stays None."""
+    what both support. A missing bound is unbounded on its side, as in `holm_columns`: (None, 99) excludes 100, and a
+    cell whose interval is None, or has both bounds missing, is not established. A None text stays None."""
     from mxstudy.stats import holm
     if len(texts) != len(pvalues): raise ValueError(f"{len(texts)} texts but {len(pvalues)} p-values")
     if intervals is not None and len(intervals) != len(texts): raise ValueError(f"{len(texts)} texts but {len(intervals)} intervals")
-    def covers(iv):
+    def covers(iv):   # a missing bound: -inf / +inf
         lo, hi = iv if iv is not None else (None, None)
-        return lo is not None and hi is not None and not (pd.isna(lo) or pd.isna(hi)) and lo <= null <= hi
+        return (lo is None or pd.isna(lo) or lo <= null) and (hi is None or pd.isna(hi) or null <= hi)
     covered = [covers(iv) for iv in intervals] if intervals is not None else [False] * len(texts)
     has = [i for i, (t, p) in enumerate(zip(texts, pvalues)) if t is not None and p is not None]
     adjusted = dict(zip(has, holm([pvalues[i] for i in has]))) if has else {}
