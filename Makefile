@@ -52,7 +52,7 @@ bench: $(STAMP)
 
 # A fresh clone has an empty cache/: the committed rows let every committed table be regenerated from the store.
 store: $(STAMP)
-	@find outputs -name '*_rows.jsonl' | sort | while read -r f; do $(VENV)/bin/mxstudy store import "$$f" || exit 1; done
+	$(VENV)/bin/mxstudy store import $$(find outputs -name '*_rows.jsonl' | sort)
 
 lab: $(STAMP) $(DATA_STAMP)
 	$(VENV)/bin/jupyter lab --allow-root --notebook-dir=nbs

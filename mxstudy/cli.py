@@ -75,8 +75,8 @@ def _store_parser(sub):
                        description="Move finished rows between results stores (another machine, a later session, a colleague), "
                                    "or forget a grid's rows so that the next run computes them again (after a code change).")
     p.add_argument("action", choices=["export", "import", "forget"],
-                   help="export: store -> FILE; import: FILE -> store (rows it lacks); forget: delete the rows of --params' grid")
-    p.add_argument("file", nargs="?", help="JSON-lines file, one row per line (export and import)")
+                   help="export: store -> FILE; import: FILE... -> store (rows it lacks); forget: delete the rows of --params' grid")
+    p.add_argument("files", nargs="*", metavar="FILE", help="JSON-lines file, one row per line: one for export, one or more for import")
     p.add_argument("--params", help="only the rows of this parameter file's grid (export says how many are still to run; forget needs it)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one grid parameter, as in `run`")
     p.add_argument("--store", default=DEFAULT_STORE, help=f"results store (SQLite) [{DEFAULT_STORE}]")
@@ -337,13 +337,19 @@ def _with_overrides(parameters: dict, sets: list[str]) -> dict:
 def cmd_store(args) -> int:
     from mxstudy.study import ResultsStore
     if args.action == "forget":
-        if args.file: raise ValueError("store forget takes no FILE; it deletes the rows of --params' grid")
+        if args.files: raise ValueError("store forget takes no FILE; it deletes the rows of --params' grid")
         if not args.params: raise ValueError("store forget needs --params (with --set to narrow the grid), so it never empties a store by accident")
-    elif not args.file: raise ValueError(f"store {args.action} needs a FILE")
+    elif not args.files: raise ValueError(f"store {args.action} needs a FILE")
+    elif args.action == "export" and len(args.files) > 1: raise ValueError(f"store export takes one FILE, not {len(args.files)}")
     if args.action == "import":
-        if not Path(args.file).exists(): raise ValueError(f"{args.file} not found")
-        added, present = ResultsStore(args.store).import_jsonl(args.file)
-        print(f"{args.file}: {added} rows added to {args.store}, {present} already there")
+        missing = [f for f in args.files if not Path(f).exists()]   # all checked before any is imported
+        if missing: raise ValueError(f"{', '.join(missing)} not found")
+        store, total = ResultsStore(args.store), [0, 0]
+        for f in args.files:
+            added, present = store.import_jsonl(f)
+            print(f"{f}: {added} rows added to {args.store}, {present} already there")
+            total[0] += added; total[1] += present
+        if len(args.files) > 1: print(f"{len(args.files)} files: {total[0]} rows added, {total[1]} already there")
         return 0
     if not Path(args.store).exists(): raise ValueError(f"results store {args.store} not found")
     store, hashes = ResultsStore(args.store), None
@@ -354,9 +360,9 @@ def cmd_store(args) -> int:
     if args.action == "forget":
         print(f"{store.forget(hashes)} of the grid's {len(hashes)} rows deleted from {args.store}")
         return 0
-    n = store.export_jsonl(args.file, hashes)
+    n = store.export_jsonl(args.files[0], hashes)
     todo = f" ({len(hashes) - n} of the grid's {len(hashes)} still to run)" if hashes is not None else ""
-    print(f"{n} rows from {args.store} -> {args.file}{todo}")
+    print(f"{n} rows from {args.store} -> {args.files[0]}{todo}")
     return 0
 
 
