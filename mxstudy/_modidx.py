@@ -34,6 +34,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                              'mxstudy.cli.notebook_defaults': ('cli.html#notebook_defaults', 'mxstudy/cli.py'),
                              'mxstudy.cli.notebook_grid': ('cli.html#notebook_grid', 'mxstudy/cli.py'),
                              'mxstudy.cli.notebook_only_parameters': ('cli.html#notebook_only_parameters', 'mxstudy/cli.py'),
+                             'mxstudy.cli.one_value_parameters': ('cli.html#one_value_parameters', 'mxstudy/cli.py'),
                              'mxstudy.cli.result_json': ('cli.html#result_json', 'mxstudy/cli.py')},
             'mxstudy.data': { 'mxstudy.data.TaskSpec': ('data.html#taskspec', 'mxstudy/data.py'),
                               'mxstudy.data.TaskSpec.is_group': ('data.html#taskspec.is_group', 'mxstudy/data.py'),

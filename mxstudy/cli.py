@@ -20,8 +20,8 @@ from typing import Optional
 
 # %% auto #0
 __all__ = ['DEFAULT_STORE', 'build_parser', 'config_from_args', 'result_json', 'baseline_row', 'cmd_eval', 'load_params',
-           'notebook_only_parameters', 'notebook_defaults', 'notebook_grid', 'has_parameters_cell', 'cmd_run',
-           'cmd_store', 'cmd_list', 'main']
+           'notebook_only_parameters', 'notebook_defaults', 'notebook_grid', 'one_value_parameters',
+           'has_parameters_cell', 'cmd_run', 'cmd_store', 'cmd_list', 'main']
 
 # %% ../nbs/31_cli.ipynb #d4ea3286
 DEFAULT_STORE = "cache/results.sqlite"
@@ -247,7 +247,17 @@ def notebook_grid(nb: Path, params: dict) -> list:
     notebook's rows, hash for hash."""
     from mxstudy.study import grid_from_params
     merged = {**notebook_defaults(nb), **params}
+    for k in one_value_parameters(nb):   # e.g. RQ2 pairs rows by (setting, method, seed): one model per run
+        v = merged.get(k)
+        if isinstance(v, (list, tuple)) and len(v) > 1:
+            raise ValueError(f"{Path(nb).name} takes one value of {k}, not {list(v)}: run it once per value (--set {k}=[...])")
     return grid_from_params({k: v for k, v in merged.items() if k not in notebook_only_parameters(nb)})
+
+
+def one_value_parameters(nb: Path) -> list:
+    """The grid parameters a notebook takes one value of (its metadata's `mxstudy.one_value`), e.g. `models` for a
+    notebook whose tables pair rows by setting and method only."""
+    return list(json.loads(Path(nb).read_text()).get("metadata", {}).get("mxstudy", {}).get("one_value", []))
 
 
 def has_parameters_cell(nb: Path) -> bool:
